@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hv: out-of-tree build of hv.ko, the selftests, and the test lanes.
+#
+#   make                  build hv.ko against KDIR
+#   make install          install hv.ko for modprobe (runs depmod)
+#   make check            build everything and run the selftests in both
+#                         emulated lanes (see Documentation/testing.md)
+#   make selftests        build the selftests only
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER ?= $(shell uname -r)
+
+all: modules
+
+kdir-check:
+	@test -d "$(KDIR)" || { echo "hv: no kernel build tree at $(KDIR); set KDIR=/path/to/linux-headers (e.g. make KDIR=/usr/src/linux-headers-\$$(uname -r))"; exit 1; }
+
+modules: kdir-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: kdir-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(KVER)
+
+clean:
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+selftests:
+	$(MAKE) -C selftests
+
+check:
+	tools/lab/check
+
+.PHONY: all kdir-check modules install clean selftests check

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface between hv's vendor-neutral core and a hardware backend
+ * (vmx/ for Intel VT-x, svm/ for AMD-V).
+ *
+ * The core never asks which vendor it runs on: at load it walks the list of
+ * backends, keeps the first whose CPU support is present, and from then on
+ * calls only through hv_ops.  Dependencies point from the backends to the
+ * core, never back.
+ */
+#ifndef HV_CORE_BACKEND_H
+#define HV_CORE_BACKEND_H
+
+#include <linux/types.h>
+
+/*
+ * Per-CPU state the core keeps for every possible CPU.  hw_region is one
+ * zeroed, page-aligned page that the backend hands to the hardware when it
+ * turns virtualization on (the VMXON region, or the SVM host save area).
+ *
+ * Locking: only touched on the owning CPU with interrupts disabled (cpuhp
+ * callbacks, syscore, the reboot IPI), so no lock is needed.
+ */
+struct hv_cpu {
+	struct page *hw_region;
+	bool enabled;		/* virtualization is on on this CPU */
+};
+
+struct hv_backend_ops {
+	const char *name;		/* "vmx" or "svm", for messages */
+
+	/* Does the CPU implement this vendor's extension at all (CPUID)? */
+	bool (*cpu_has_extension)(void);
+
+	/*
+	 * Check every feature hv requires and read the capabilities the
+	 * backend will use.  On failure print one line naming what is
+	 * missing (-ENODEV) or who seems to own the hardware (-EBUSY).
+	 */
+	int (*hardware_setup)(void);
+	void (*hardware_unsetup)(void);
+
+	/*
+	 * Turn virtualization on/off on the calling CPU.  Called with
+	 * interrupts disabled.  cpu_enable returns -EBUSY if another
+	 * hypervisor turned it on first.
+	 */
+	int (*cpu_enable)(struct hv_cpu *c);
+	void (*cpu_disable)(struct hv_cpu *c);
+};
+
+extern const struct hv_backend_ops vmx_backend_ops;
+extern const struct hv_backend_ops svm_backend_ops;
+
+/* The backend chosen at load.  Read-only after module init. */
+extern const struct hv_backend_ops *hv_ops;
+
+/* Set once the machine is going down: VMX/SVM faults are then expected. */
+extern bool hv_rebooting;
+
+#endif /* HV_CORE_BACKEND_H */

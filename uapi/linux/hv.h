@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hv userspace ABI.
+ *
+ * hv speaks KVM's ABI: every ioctl number, constant and structure layout
+ * below is the one KVM defines (API version 12), so that a VMM written for
+ * /dev/kvm runs on /dev/hv unchanged.  The numbers and layouts are public
+ * interface facts; the names and text here are hv's own.  A VMM may use
+ * either this header or <linux/kvm.h>.
+ *
+ * Documentation/abi.md says which of these hv implements today and which
+ * errno each bad input gets.
+ */
+#ifndef _UAPI_LINUX_HV_H
+#define _UAPI_LINUX_HV_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define HV_API_VERSION			12
+
+/* All ioctls live in KVM's ioctl space. */
+#define HVIO				0xAE
+
+/* ---- ioctls on /dev/hv ---- */
+#define HV_GET_API_VERSION		_IO(HVIO, 0x00)
+#define HV_CREATE_VM			_IO(HVIO, 0x01)	/* arg: machine type */
+#define HV_CHECK_EXTENSION		_IO(HVIO, 0x03)	/* arg: HV_CAP_* */
+#define HV_GET_VCPU_MMAP_SIZE		_IO(HVIO, 0x04)
+
+/* ---- ioctls on a VM fd ---- */
+#define HV_CREATE_VCPU			_IO(HVIO, 0x41)	/* arg: vcpu id */
+#define HV_SET_USER_MEMORY_REGION	_IOW(HVIO, 0x46, \
+					     struct hv_userspace_memory_region)
+
+/* ---- ioctls on a vCPU fd ---- */
+#define HV_RUN				_IO(HVIO, 0x80)
+#define HV_GET_REGS			_IOR(HVIO, 0x81, struct hv_regs)
+#define HV_SET_REGS			_IOW(HVIO, 0x82, struct hv_regs)
+#define HV_GET_SREGS			_IOR(HVIO, 0x83, struct hv_sregs)
+#define HV_SET_SREGS			_IOW(HVIO, 0x84, struct hv_sregs)
+#define HV_SET_SIGNAL_MASK		_IOW(HVIO, 0x8b, struct hv_signal_mask)
+
+/*
+ * Capability numbers for HV_CHECK_EXTENSION (KVM's KVM_CAP_* values).  Only
+ * the ones hv may answer are named here; any other number answers 0.
+ */
+#define HV_CAP_USER_MEMORY		3
+#define HV_CAP_NR_VCPUS			9
+#define HV_CAP_NR_MEMSLOTS		10
+#define HV_CAP_SYNC_MMU			16
+#define HV_CAP_DESTROY_MEMORY_REGION_WORKS 21
+#define HV_CAP_JOIN_MEMORY_REGIONS_WORKS 30
+#define HV_CAP_INTERNAL_ERROR_DATA	40
+#define HV_CAP_MAX_VCPUS		66
+#define HV_CAP_READONLY_MEM		81
+#define HV_CAP_CHECK_EXTENSION_VM	105
+#define HV_CAP_MAX_VCPU_ID		128
+#define HV_CAP_IMMEDIATE_EXIT		136
+
+/* ---- memory slots ---- */
+#define HV_MEM_LOG_DIRTY_PAGES		(1U << 0)
+#define HV_MEM_READONLY			(1U << 1)
+
+struct hv_userspace_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;	/* bytes; 0 deletes the slot */
+	__u64 userspace_addr;	/* start of the backing user memory */
+};
+
+/* ---- vCPU register state (x86) ---- */
+struct hv_regs {
+	__u64 rax, rbx, rcx, rdx;
+	__u64 rsi, rdi, rsp, rbp;
+	__u64 r8,  r9,  r10, r11;
+	__u64 r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+struct hv_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8  type;
+	__u8  present, dpl, db, s, l, g, avl;
+	__u8  unusable;
+	__u8  padding;
+};
+
+struct hv_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+#define HV_NR_INTERRUPTS		256
+
+struct hv_sregs {
+	struct hv_segment cs, ds, es, fs, gs, ss;
+	struct hv_segment tr, ldt;
+	struct hv_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 interrupt_bitmap[(HV_NR_INTERRUPTS + 63) / 64];
+};
+
+struct hv_signal_mask {
+	__u32 len;
+	__u8  sigset[];
+};
+
+/* ---- the shared run structure, mmap()ed from a vCPU fd at offset 0 ---- */
+#define HV_EXIT_UNKNOWN			0
+#define HV_EXIT_EXCEPTION		1
+#define HV_EXIT_IO			2
+#define HV_EXIT_HYPERCALL		3
+#define HV_EXIT_DEBUG			4
+#define HV_EXIT_HLT			5
+#define HV_EXIT_MMIO			6
+#define HV_EXIT_IRQ_WINDOW_OPEN		7
+#define HV_EXIT_SHUTDOWN		8
+#define HV_EXIT_FAIL_ENTRY		9
+#define HV_EXIT_INTR			10
+#define HV_EXIT_INTERNAL_ERROR		17
+#define HV_EXIT_SYSTEM_EVENT		24
+
+#define HV_EXIT_IO_IN			0
+#define HV_EXIT_IO_OUT			1
+
+/* run->internal.suberror */
+#define HV_INTERNAL_ERROR_EMULATION	1
+#define HV_INTERNAL_ERROR_SIMUL_EX	2
+#define HV_INTERNAL_ERROR_DELIVERY_EV	3
+#define HV_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
+
+struct hv_run {
+	/* in */
+	__u8 request_interrupt_window;
+	__u8 immediate_exit;
+	__u8 padding1[6];
+
+	/* out */
+	__u32 exit_reason;
+	__u8 ready_for_interrupt_injection;
+	__u8 if_flag;
+	__u16 flags;
+
+	/* in (pre_hv_run), out (post_hv_run) */
+	__u64 cr8;
+	__u64 apic_base;
+
+	union {
+		/* HV_EXIT_UNKNOWN */
+		struct {
+			__u64 hardware_exit_reason;
+		} hw;
+		/* HV_EXIT_FAIL_ENTRY */
+		struct {
+			__u64 hardware_entry_failure_reason;
+			__u32 cpu;
+		} fail_entry;
+		/* HV_EXIT_EXCEPTION */
+		struct {
+			__u32 exception;
+			__u32 error_code;
+		} ex;
+		/* HV_EXIT_IO: data at (char *)run + data_offset */
+		struct {
+			__u8 direction;
+			__u8 size;	/* bytes per element */
+			__u16 port;
+			__u32 count;
+			__u64 data_offset;
+		} io;
+		/* HV_EXIT_DEBUG */
+		struct {
+			__u32 exception;
+			__u32 pad;
+			__u64 pc;
+			__u64 dr6;
+			__u64 dr7;
+		} debug;
+		/* HV_EXIT_MMIO */
+		struct {
+			__u64 phys_addr;
+			__u8  data[8];
+			__u32 len;
+			__u8  is_write;
+		} mmio;
+		/* HV_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;
+			__u32 ndata;	/* entries of data[] that are valid */
+			__u64 data[16];
+		} internal;
+		/* HV_EXIT_SYSTEM_EVENT */
+		struct {
+			__u32 type;
+			__u32 ndata;
+			__u64 data[16];
+		} system_event;
+		char padding[256];
+	};
+
+	/* register sync area (HV_CAP_SYNC_REGS; not implemented) */
+	__u64 valid_regs;
+	__u64 dirty_regs;
+	union {
+		char padding[2048];
+	} s;
+};
+
+#endif /* _UAPI_LINUX_HV_H */
