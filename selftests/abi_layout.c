@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uapi/linux/hv.h describes KVM's ABI: every number and structure layout
+ * in it equals the one in the system's <linux/kvm.h>.  The values compared
+ * are compile-time facts, so this runs the same on any device.
+ */
+#include <stddef.h>
+
+#include <linux/kvm.h>
+
+#include "lib/test.h"
+
+static int mismatches;
+
+static void same(long hv, long kvm, const char *what)
+{
+	if (hv != kvm) {
+		ktap_info("%s: hv %ld, kvm %ld", what, hv, kvm);
+		mismatches++;
+	}
+}
+
+#define SAME(h, k)		same((long)(h), (long)(k), #h)
+#define SAME_FIELD(hs, ks, f)						\
+	do {								\
+		same(offsetof(struct hs, f), offsetof(struct ks, f),	\
+		     #hs "." #f " offset");				\
+		same(sizeof(((struct hs *)0)->f),			\
+		     sizeof(((struct ks *)0)->f), #hs "." #f " size");	\
+	} while (0)
+
+static void group(const char *name)
+{
+	ktap_result(!mismatches, "%s match <linux/kvm.h>", name);
+	mismatches = 0;
+}
+
+int main(int argc, char **argv)
+{
+	ktap_begin(argc, argv);
+
+	SAME(HV_API_VERSION, KVM_API_VERSION);
+	SAME(HV_GET_API_VERSION, KVM_GET_API_VERSION);
+	SAME(HV_CREATE_VM, KVM_CREATE_VM);
+	SAME(HV_CHECK_EXTENSION, KVM_CHECK_EXTENSION);
+	SAME(HV_GET_VCPU_MMAP_SIZE, KVM_GET_VCPU_MMAP_SIZE);
+	SAME(HV_CREATE_VCPU, KVM_CREATE_VCPU);
+	SAME(HV_SET_USER_MEMORY_REGION, KVM_SET_USER_MEMORY_REGION);
+	SAME(HV_RUN, KVM_RUN);
+	SAME(HV_GET_REGS, KVM_GET_REGS);
+	SAME(HV_SET_REGS, KVM_SET_REGS);
+	SAME(HV_GET_SREGS, KVM_GET_SREGS);
+	SAME(HV_SET_SREGS, KVM_SET_SREGS);
+	SAME(HV_SET_SIGNAL_MASK, KVM_SET_SIGNAL_MASK);
+	group("ioctl numbers");
+
+	SAME(HV_CAP_USER_MEMORY, KVM_CAP_USER_MEMORY);
+	SAME(HV_CAP_NR_VCPUS, KVM_CAP_NR_VCPUS);
+	SAME(HV_CAP_NR_MEMSLOTS, KVM_CAP_NR_MEMSLOTS);
+	SAME(HV_CAP_SYNC_MMU, KVM_CAP_SYNC_MMU);
+	SAME(HV_CAP_DESTROY_MEMORY_REGION_WORKS, KVM_CAP_DESTROY_MEMORY_REGION_WORKS);
+	SAME(HV_CAP_JOIN_MEMORY_REGIONS_WORKS, KVM_CAP_JOIN_MEMORY_REGIONS_WORKS);
+	SAME(HV_CAP_INTERNAL_ERROR_DATA, KVM_CAP_INTERNAL_ERROR_DATA);
+	SAME(HV_CAP_MAX_VCPUS, KVM_CAP_MAX_VCPUS);
+	SAME(HV_CAP_READONLY_MEM, KVM_CAP_READONLY_MEM);
+	SAME(HV_CAP_CHECK_EXTENSION_VM, KVM_CAP_CHECK_EXTENSION_VM);
+	SAME(HV_CAP_MAX_VCPU_ID, KVM_CAP_MAX_VCPU_ID);
+	SAME(HV_CAP_IMMEDIATE_EXIT, KVM_CAP_IMMEDIATE_EXIT);
+	SAME(HV_MEM_LOG_DIRTY_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
+	SAME(HV_MEM_READONLY, KVM_MEM_READONLY);
+	group("capability and flag numbers");
+
+	SAME(HV_EXIT_UNKNOWN, KVM_EXIT_UNKNOWN);
+	SAME(HV_EXIT_EXCEPTION, KVM_EXIT_EXCEPTION);
+	SAME(HV_EXIT_IO, KVM_EXIT_IO);
+	SAME(HV_EXIT_HYPERCALL, KVM_EXIT_HYPERCALL);
+	SAME(HV_EXIT_DEBUG, KVM_EXIT_DEBUG);
+	SAME(HV_EXIT_HLT, KVM_EXIT_HLT);
+	SAME(HV_EXIT_MMIO, KVM_EXIT_MMIO);
+	SAME(HV_EXIT_IRQ_WINDOW_OPEN, KVM_EXIT_IRQ_WINDOW_OPEN);
+	SAME(HV_EXIT_SHUTDOWN, KVM_EXIT_SHUTDOWN);
+	SAME(HV_EXIT_FAIL_ENTRY, KVM_EXIT_FAIL_ENTRY);
+	SAME(HV_EXIT_INTR, KVM_EXIT_INTR);
+	SAME(HV_EXIT_INTERNAL_ERROR, KVM_EXIT_INTERNAL_ERROR);
+	SAME(HV_EXIT_SYSTEM_EVENT, KVM_EXIT_SYSTEM_EVENT);
+	SAME(HV_EXIT_IO_IN, KVM_EXIT_IO_IN);
+	SAME(HV_EXIT_IO_OUT, KVM_EXIT_IO_OUT);
+	SAME(HV_INTERNAL_ERROR_EMULATION, KVM_INTERNAL_ERROR_EMULATION);
+	SAME(HV_INTERNAL_ERROR_SIMUL_EX, KVM_INTERNAL_ERROR_SIMUL_EX);
+	SAME(HV_INTERNAL_ERROR_DELIVERY_EV, KVM_INTERNAL_ERROR_DELIVERY_EV);
+	SAME(HV_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+	     KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	group("exit reasons");
+
+	SAME(sizeof(struct hv_userspace_memory_region),
+	     sizeof(struct kvm_userspace_memory_region));
+	SAME_FIELD(hv_userspace_memory_region, kvm_userspace_memory_region, slot);
+	SAME_FIELD(hv_userspace_memory_region, kvm_userspace_memory_region, flags);
+	SAME_FIELD(hv_userspace_memory_region, kvm_userspace_memory_region, guest_phys_addr);
+	SAME_FIELD(hv_userspace_memory_region, kvm_userspace_memory_region, memory_size);
+	SAME_FIELD(hv_userspace_memory_region, kvm_userspace_memory_region, userspace_addr);
+	group("struct hv_userspace_memory_region");
+
+	SAME(sizeof(struct hv_regs), sizeof(struct kvm_regs));
+	SAME_FIELD(hv_regs, kvm_regs, rax);
+	SAME_FIELD(hv_regs, kvm_regs, r15);
+	SAME_FIELD(hv_regs, kvm_regs, rip);
+	SAME_FIELD(hv_regs, kvm_regs, rflags);
+	SAME(sizeof(struct hv_segment), sizeof(struct kvm_segment));
+	SAME_FIELD(hv_segment, kvm_segment, limit);
+	SAME_FIELD(hv_segment, kvm_segment, selector);
+	SAME_FIELD(hv_segment, kvm_segment, type);
+	SAME_FIELD(hv_segment, kvm_segment, avl);
+	SAME_FIELD(hv_segment, kvm_segment, unusable);
+	SAME(sizeof(struct hv_dtable), sizeof(struct kvm_dtable));
+	SAME(sizeof(struct hv_sregs), sizeof(struct kvm_sregs));
+	SAME_FIELD(hv_sregs, kvm_sregs, tr);
+	SAME_FIELD(hv_sregs, kvm_sregs, gdt);
+	SAME_FIELD(hv_sregs, kvm_sregs, idt);
+	SAME_FIELD(hv_sregs, kvm_sregs, cr0);
+	SAME_FIELD(hv_sregs, kvm_sregs, efer);
+	SAME_FIELD(hv_sregs, kvm_sregs, apic_base);
+	SAME_FIELD(hv_sregs, kvm_sregs, interrupt_bitmap);
+	SAME(sizeof(struct hv_signal_mask), sizeof(struct kvm_signal_mask));
+	group("register structures");
+
+	SAME(sizeof(struct hv_run), sizeof(struct kvm_run));
+	SAME_FIELD(hv_run, kvm_run, immediate_exit);
+	SAME_FIELD(hv_run, kvm_run, exit_reason);
+	SAME_FIELD(hv_run, kvm_run, if_flag);
+	SAME_FIELD(hv_run, kvm_run, flags);
+	SAME_FIELD(hv_run, kvm_run, cr8);
+	SAME_FIELD(hv_run, kvm_run, apic_base);
+	SAME_FIELD(hv_run, kvm_run, hw);
+	SAME_FIELD(hv_run, kvm_run, fail_entry);
+	SAME_FIELD(hv_run, kvm_run, ex);
+	SAME_FIELD(hv_run, kvm_run, io);
+	SAME_FIELD(hv_run, kvm_run, io.data_offset);
+	SAME_FIELD(hv_run, kvm_run, debug);
+	SAME_FIELD(hv_run, kvm_run, mmio);
+	SAME_FIELD(hv_run, kvm_run, mmio.len);
+	SAME_FIELD(hv_run, kvm_run, mmio.is_write);
+	SAME_FIELD(hv_run, kvm_run, internal);
+	SAME_FIELD(hv_run, kvm_run, internal.data);
+	SAME_FIELD(hv_run, kvm_run, system_event.type);
+	SAME_FIELD(hv_run, kvm_run, system_event.ndata);
+	same(offsetof(struct hv_run, valid_regs),
+	     offsetof(struct kvm_run, kvm_valid_regs), "hv_run.valid_regs offset");
+	same(offsetof(struct hv_run, s), offsetof(struct kvm_run, s), "hv_run.s offset");
+	group("struct hv_run");
+
+	ktap_end();
+}
