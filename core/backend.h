@@ -13,6 +13,13 @@
 
 #include <linux/types.h>
 
+struct hv_vm;
+struct hv_vcpu;
+struct hv_sregs;
+struct hv_emu_cpu;
+struct hv_emu_exception;
+struct hv_pt_format;
+
 /*
  * Per-CPU state the core keeps for every possible CPU.  hw_region is one
  * zeroed, page-aligned page that the backend hands to the hardware when it
@@ -47,6 +54,44 @@ struct hv_backend_ops {
 	 */
 	int (*cpu_enable)(struct hv_cpu *c);
 	void (*cpu_disable)(struct hv_cpu *c);
+
+	/* The guest-physical table format this hardware walks. */
+	const struct hv_pt_format *pt_format;
+
+	/* Optional per-VM state (vm->backend). */
+	int (*vm_init)(struct hv_vm *vm);
+	void (*vm_destroy)(struct hv_vm *vm);
+
+	/*
+	 * vCPUs: the core allocates vcpu_size bytes, struct hv_vcpu first.
+	 * vcpu_create puts the vCPU in its reset state.
+	 */
+	size_t vcpu_size;
+	int (*vcpu_create)(struct hv_vcpu *vcpu);
+	void (*vcpu_free)(struct hv_vcpu *vcpu);
+
+	/* The vCPU's thread got onto / is leaving host CPU @cpu. */
+	void (*vcpu_load)(struct hv_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct hv_vcpu *vcpu);
+
+	/*
+	 * Enter the guest once and handle the exit.  Returns > 0 to go on
+	 * running, 0 to return to userspace (vcpu->run filled), or -errno.
+	 * Called with the vCPU loaded and preemption enabled.
+	 */
+	int (*vcpu_run)(struct hv_vcpu *vcpu);
+
+	/* State not kept in struct hv_vcpu (segments, control registers). */
+	void (*get_sregs)(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
+	int (*set_sregs)(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
+	void (*get_emu_state)(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
+
+	/* Deliver an exception on the next entry. */
+	void (*inject_exception)(struct hv_vcpu *vcpu,
+				 const struct hv_emu_exception *exc);
+
+	/* Guest-physical mappings changed: no stale TLB entry may be used. */
+	void (*flush_guest_tlb)(struct hv_vcpu *vcpu);
 };
 
 extern const struct hv_backend_ops vmx_backend_ops;

@@ -1,35 +1,230 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hv core: declarations shared by the files of the vendor-neutral core.
+ * hv core: the VM and vCPU objects and the services the core offers to
+ * the backends (exits to userspace, memory, emulation).
  */
 #ifndef HV_CORE_HV_H
 #define HV_CORE_HV_H
 
 #include <linux/kref.h>
 #include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/signal_types.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
+
+#include <uapi/linux/hv.h>
 
 #include "backend.h"
+#include "emulate/emulate.h"
+#include "../mmu/mmu.h"
+
+/* Limits reported through HV_CHECK_EXTENSION. */
+#define HV_MAX_VCPUS		256
+#define HV_MAX_VCPU_ID		1024
+#define HV_USER_MEMSLOTS	512
+
+/* Size of the area a vCPU fd lets userspace mmap (HV_GET_VCPU_MMAP_SIZE). */
+#define HV_VCPU_MMAP_PAGES	2	/* the run structure, then I/O data */
+#define HV_PIO_PAGE_OFFSET	1
+
+/* Architectural reset values (SDM 10.1.1, 17.2; APM Vol. 2, 4.7). */
+#define HV_DR6_INIT		0xffff0ff0ULL
+#define HV_DR7_INIT		0x400ULL
+#define HV_SEG_TYPE_LDT		2
+#define HV_SEG_TYPE_BUSY_TSS16	3
+
+/* ---- memory slots ---- */
+
+struct hv_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	u32 flags;		/* HV_MEM_* */
+	u16 id;
+};
+
+/*
+ * The slots of a VM, sorted by base_gfn.  Immutable once published:
+ * an update builds a new array and swaps the pointer (SRCU).
+ */
+struct hv_memslots {
+	int nr;
+	struct hv_memslot slots[];
+};
 
 /*
  * A virtual machine.  One per HV_CREATE_VM; it lives as long as its VM fd
- * (and, later, any vCPU fd, which holds a reference).
+ * and any vCPU fd (each holds a reference).
  *
  * Locking legend:
- *   [c] constant after creation
- *   [l] protected by lock
+ *   [c]  constant after creation
+ *   [l]  written under lock
+ *   [s]  written under slots_lock, read under srcu
+ *   [m]  mmu.lock (see mmu/mmu.h)
  */
 struct hv_vm {
 	struct kref ref;
 	struct mm_struct *mm;		/* [c] creator's mm, mmgrab()ed */
-	struct mutex lock;		/* serializes VM-wide changes */
+	struct mutex lock;		/* vCPU creation */
+
+	struct xarray vcpus;		/* [l] id -> struct hv_vcpu */
+	int nr_vcpus;			/* [l] */
+
+	struct mutex slots_lock;	/* serializes memslot updates */
+	struct srcu_struct srcu;
+	struct hv_memslots __rcu *memslots;	/* [s] */
+
+	struct hv_mmu mmu;		/* guest-physical -> host pages */
+	struct mmu_notifier mmu_notifier;
+
+	void *backend;			/* [c] ops->vm_init's per-VM data */
 };
+
+/* ---- vCPUs ---- */
+
+/* vcpu->mode: lets a requester know whether to kick (IPI) the vCPU. */
+enum hv_vcpu_mode {
+	HV_OUTSIDE_GUEST,
+	HV_IN_GUEST,		/* between the last request check and exit */
+};
+
+/* vcpu->requests bits: work the vCPU does before its next entry. */
+#define HV_REQ_TLB_FLUSH	0	/* guest-physical mappings changed */
+
+/* What the next HV_RUN must finish before entering the guest again. */
+enum hv_vcpu_pending {
+	HV_PENDING_NONE,
+	HV_PENDING_PIO,		/* finish the I/O instruction */
+	HV_PENDING_MMIO,	/* feed run->mmio to the emulator */
+};
+
+/*
+ * A virtual CPU.  The backend allocates ops->vcpu_size bytes with this
+ * structure first and its own state after it.
+ *
+ * Locking legend:
+ *   [c]  constant after creation
+ *   [v]  only touched by the thread holding vcpu->mutex (ioctls, run)
+ *   [a]  atomic / any thread
+ */
+struct hv_vcpu {
+	struct hv_vm *vm;		/* [c] holds a reference */
+	u32 id;				/* [c] */
+	struct mutex mutex;		/* serializes the vCPU's ioctls */
+	struct hv_run *run;		/* [c] page 0 of the mmap */
+	void *pio_data;			/* [c] page 1 of the mmap */
+
+	int cpu;			/* [v] host CPU while loaded, else -1 */
+	struct preempt_notifier preempt_notifier;	/* [v] */
+	int mode;			/* [a] enum hv_vcpu_mode */
+	unsigned long requests;		/* [a] HV_REQ_* bits */
+
+	/*
+	 * Guest state the core owns: GPRs, RIP and RFLAGS are valid here
+	 * whenever the guest is not running (the backend copies them in
+	 * before entry and out after exit).
+	 */
+	struct hv_emu_cpu regs;		/* [v] gpr/rip/rflags part */
+	u64 xcr0;			/* [v] guest XCR0 */
+	void *xsave;			/* [v] guest FPU/SSE/AVX state */
+
+	/*
+	 * The last exit as the hardware reported it (reason, two info
+	 * words, interrupted event, its error code), for internal-error
+	 * exits; filled by the backend.
+	 */
+	u64 hw_exit[5];			/* [v] */
+
+	enum hv_vcpu_pending pending;	/* [v] */
+	struct {			/* [v] I/O exit in flight */
+		u16 port;
+		u8 size;
+		u32 count;
+		bool string;
+		bool rep;
+		u8 addr_size;		/* string: 2, 4 or 8 */
+		u8 seg;			/* string: source segment (outs) */
+		u8 insn_len;
+		u64 rip;		/* of the instruction */
+	} pio;
+	struct hv_emu emu;		/* [v] MMIO instruction in flight */
+
+	bool sigset_active;		/* [v] HV_SET_SIGNAL_MASK */
+	sigset_t sigset;		/* [v] */
+};
+
+static inline void hv_vcpu_request(struct hv_vcpu *vcpu, int req)
+{
+	set_bit(req, &vcpu->requests);
+}
+
+/* ---- core services ---- */
 
 /* core/vm.c */
 int hv_vm_create(unsigned long type);
 void hv_vm_get(struct hv_vm *vm);
 void hv_vm_put(struct hv_vm *vm);
+void hv_vm_kick_all(struct hv_vm *vm, int req);
+
+/* core/memslot.c */
+int hv_set_memory_region(struct hv_vm *vm,
+			 const struct hv_userspace_memory_region *mem);
+const struct hv_memslot *hv_memslot_find(struct hv_memslots *slots, u64 gfn);
+void hv_memslots_free(struct hv_vm *vm);
+int hv_read_guest(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len);
+int hv_write_guest(struct hv_vm *vm, u64 gpa, const void *buf,
+		   unsigned int len);
+void hv_emu_env_init(struct hv_emu_env *env, struct hv_vcpu *vcpu);
+
+/* core/vcpu.c */
+int hv_vcpu_create(struct hv_vm *vm, unsigned long id);
+void hv_vcpu_free(struct hv_vcpu *vcpu);
+
+/* core/run.c: the run loop and what exits need from the core */
+int hv_vcpu_run(struct hv_vcpu *vcpu);
+bool hv_vcpu_enter_guest_mode(struct hv_vcpu *vcpu);
+void hv_vcpu_exit_guest_mode(struct hv_vcpu *vcpu);
+int hv_exit_hlt(struct hv_vcpu *vcpu);
+int hv_exit_shutdown(struct hv_vcpu *vcpu);
+int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 reason);
+int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, u32 ndata,
+			   const u64 *data);
+int hv_exit_unexpected(struct hv_vcpu *vcpu, u64 hw_exit_reason);
+
+/* core/pio.c */
+struct hv_pio_exit {
+	u16 port;
+	u8 size;		/* 1, 2 or 4 */
+	bool in;
+	bool string;
+	bool rep;
+	u8 addr_size;		/* string: 2, 4 or 8 */
+	u8 seg;			/* string outs: segment of rSI (HV_DS...) */
+	u8 insn_len;		/* to skip the instruction when done */
+};
+int hv_exit_pio(struct hv_vcpu *vcpu, const struct hv_pio_exit *io);
+int hv_complete_pio(struct hv_vcpu *vcpu);
+
+/* core/mmio.c */
+int hv_handle_mmio(struct hv_vcpu *vcpu);
+int hv_complete_mmio(struct hv_vcpu *vcpu);
+
+/* core/cpuid.c */
+int hv_emulate_cpuid(struct hv_vcpu *vcpu, u8 insn_len);
+
+/* core/fpu.c */
+int hv_fpu_init(void);
+void *hv_fpu_alloc_guest(void);
+void hv_fpu_free_guest(void *xsave);
+void hv_fpu_enter_guest(struct hv_vcpu *vcpu);	/* irqs off */
+void hv_fpu_exit_guest(struct hv_vcpu *vcpu);	/* irqs off */
+void hv_fpu_begin(void);
+void hv_fpu_end(void);
 
 /* core/caps.c */
 long hv_check_extension(struct hv_vm *vm, unsigned long cap);
@@ -41,8 +236,5 @@ void hv_cpus_exit(void);
 /* core/dev.c: /dev/hv */
 int hv_dev_init(void);
 void hv_dev_exit(void);
-
-/* Size of the area a vCPU fd lets userspace mmap (HV_GET_VCPU_MMAP_SIZE). */
-#define HV_VCPU_MMAP_PAGES	2	/* the run structure, then I/O data */
 
 #endif /* HV_CORE_HV_H */

@@ -7,6 +7,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 
 #include "hv.h"
 
@@ -38,6 +39,10 @@ static int __init hv_init(void)
 		return -ENODEV;
 	}
 
+	r = hv_fpu_init();
+	if (r)
+		return r;
+
 	r = hv_ops->hardware_setup();
 	if (r)
 		return r;
@@ -45,6 +50,9 @@ static int __init hv_init(void)
 	r = hv_cpus_init();
 	if (r)
 		goto err_unsetup;
+
+	/* vCPUs follow their threads through preempt notifiers. */
+	preempt_notifier_inc();
 
 	r = hv_dev_init();
 	if (r)
@@ -55,6 +63,7 @@ static int __init hv_init(void)
 	return 0;
 
 err_cpus:
+	preempt_notifier_dec();
 	hv_cpus_exit();
 err_unsetup:
 	hv_ops->hardware_unsetup();
@@ -64,6 +73,7 @@ err_unsetup:
 static void __exit hv_exit(void)
 {
 	hv_dev_exit();
+	preempt_notifier_dec();
 	hv_cpus_exit();
 	hv_ops->hardware_unsetup();
 }

@@ -9,8 +9,8 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-
-#include <uapi/linux/hv.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
 
 #include "hv.h"
 
@@ -19,10 +19,23 @@ void hv_vm_get(struct hv_vm *vm)
 	kref_get(&vm->ref);
 }
 
+/* Teardown mirrors hv_vm_create in reverse. */
 static void hv_vm_free(struct kref *ref)
 {
 	struct hv_vm *vm = container_of(ref, struct hv_vm, ref);
+	struct hv_vcpu *vcpu;
+	unsigned long i;
 
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		xa_erase(&vm->vcpus, i);
+		hv_vcpu_free(vcpu);
+	}
+	xa_destroy(&vm->vcpus);
+	hv_mmu_destroy(vm);
+	hv_memslots_free(vm);
+	if (hv_ops->vm_destroy)
+		hv_ops->vm_destroy(vm);
+	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);
 }
@@ -32,10 +45,41 @@ void hv_vm_put(struct hv_vm *vm)
 	kref_put(&vm->ref, hv_vm_free);
 }
 
+static void hv_kick_ipi(void *unused)
+{
+	/* Nothing to do: the interrupt itself made the vCPU exit. */
+}
+
+/*
+ * Ask every vCPU to do @req before it next enters the guest, and wait
+ * until none is still in the guest without having seen it.  The order
+ * (set the bit, full barrier, read the mode) pairs with the vCPU's
+ * (write the mode, full barrier, read the bits) in
+ * hv_vcpu_enter_guest_mode().
+ */
+void hv_vm_kick_all(struct hv_vm *vm, int req)
+{
+	struct hv_vcpu *vcpu;
+	unsigned long i;
+
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		hv_vcpu_request(vcpu, req);
+		smp_mb__after_atomic();
+		if (READ_ONCE(vcpu->mode) == HV_IN_GUEST) {
+			int cpu = READ_ONCE(vcpu->cpu);
+
+			if (cpu >= 0)
+				smp_call_function_single(cpu, hv_kick_ipi,
+							 NULL, 1);
+		}
+	}
+}
+
 static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 			unsigned long arg)
 {
 	struct hv_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
 
 	/*
 	 * A VM belongs to the address space that created it: guest memory
@@ -48,6 +92,15 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	switch (ioctl) {
 	case HV_CHECK_EXTENSION:
 		return hv_check_extension(vm, arg);
+	case HV_CREATE_VCPU:
+		return hv_vcpu_create(vm, arg);
+	case HV_SET_USER_MEMORY_REGION: {
+		struct hv_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return hv_set_memory_region(vm, &mem);
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -71,7 +124,7 @@ static const struct file_operations hv_vm_fops = {
 int hv_vm_create(unsigned long type)
 {
 	struct hv_vm *vm;
-	int fd;
+	int r, fd;
 
 	/* Only the default x86 machine type exists. */
 	if (type)
@@ -82,12 +135,36 @@ int hv_vm_create(unsigned long type)
 		return -ENOMEM;
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
+	mutex_init(&vm->slots_lock);
+	xa_init(&vm->vcpus);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+
+	r = init_srcu_struct(&vm->srcu);
+	if (r)
+		goto err_mm;
+	if (hv_ops->vm_init) {
+		r = hv_ops->vm_init(vm);
+		if (r)
+			goto err_srcu;
+	}
+	r = hv_mmu_init(vm, hv_ops->pt_format);
+	if (r)
+		goto err_backend;
 
 	/* The fd's file holds a reference on this module (fops.owner). */
 	fd = anon_inode_getfd("hv-vm", &hv_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		hv_vm_put(vm);
 	return fd;
+
+err_backend:
+	if (hv_ops->vm_destroy)
+		hv_ops->vm_destroy(vm);
+err_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+err_mm:
+	mmdrop(vm->mm);
+	kfree(vm);
+	return r;
 }

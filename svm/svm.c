@@ -14,7 +14,6 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 
-#include "../core/backend.h"
 #include "svm.h"
 
 struct svm_caps svm_caps;
@@ -30,6 +29,7 @@ static bool svm_cpu_has_extension(void)
 static int svm_hardware_setup(void)
 {
 	u64 vm_cr, efer;
+	int r;
 
 	/* APM Vol. 2, 15.30.1: firmware may lock SVM off (VM_CR.SVMDIS). */
 	if (rdmsrl_safe(MSR_VM_CR, &vm_cr) || (vm_cr & BIT(4))) {
@@ -51,11 +51,20 @@ static int svm_hardware_setup(void)
 		pr_err("SVM already in use (EFER.SVME set): another hypervisor such as kvm_amd or VirtualBox owns it\n");
 		return -EBUSY;
 	}
-	return 0;
+
+	r = svm_msrpm_init();
+	if (r)
+		return r;
+	r = svm_cpus_init();
+	if (r)
+		svm_msrpm_exit();
+	return r;
 }
 
 static void svm_hardware_unsetup(void)
 {
+	svm_cpus_exit();
+	svm_msrpm_exit();
 }
 
 /* APM Vol. 2, 15.4 "Enabling SVM" and 15.30.4 VM_HSAVE_PA. */
@@ -83,6 +92,32 @@ static void svm_cpu_disable(struct hv_cpu *c)
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
+/* ---- vCPUs ---- */
+
+static int svm_vcpu_create(struct hv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct page *page;
+
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+	svm->asid_cpu = -1;
+	svm_vmcb_reset(svm);
+	return 0;
+}
+
+static void svm_vcpu_free(struct hv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->vmcb)
+		free_page((unsigned long)svm->vmcb);
+	svm->vmcb = NULL;
+}
+
 const struct hv_backend_ops svm_backend_ops = {
 	.name = "svm",
 	.cpu_has_extension = svm_cpu_has_extension,
@@ -90,4 +125,17 @@ const struct hv_backend_ops svm_backend_ops = {
 	.hardware_unsetup = svm_hardware_unsetup,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
+
+	.pt_format = &hv_npt_format,
+	.vcpu_size = sizeof(struct svm_vcpu),
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_load = svm_vcpu_load,
+	.vcpu_put = svm_vcpu_put,
+	.vcpu_run = svm_vcpu_run,
+	.get_sregs = svm_get_sregs,
+	.set_sregs = svm_set_sregs,
+	.get_emu_state = svm_get_emu_state,
+	.inject_exception = svm_inject_exception,
+	.flush_guest_tlb = svm_flush_guest_tlb,
 };

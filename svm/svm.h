@@ -6,6 +6,9 @@
 #define HV_SVM_SVM_H
 
 #include <linux/types.h>
+#include <asm/svm.h>
+
+#include "../core/hv.h"
 
 /* What the CPU offers, read once at load (CPUID Fn8000_000A). */
 struct svm_caps {
@@ -14,5 +17,77 @@ struct svm_caps {
 };
 
 extern struct svm_caps svm_caps;
+
+/*
+ * Per-CPU state.  ASIDs are handed out per CPU in generations: a vCPU
+ * keeps its ASID while it stays on the CPU and the generation does not
+ * change; running out starts a new generation with a full TLB flush, so
+ * an ASID is never reused while a stale translation may carry it.
+ */
+struct svm_cpu {
+	struct page *host_save;	/* VMSAVE area for the host's state */
+	u64 host_save_pa;
+	u64 asid_generation;
+	u32 next_asid;
+};
+
+/* Physical addresses of the permission maps every vCPU shares. */
+extern u64 svm_iopm_pa, svm_msrpm_pa;
+
+struct svm_vcpu {
+	struct hv_vcpu vcpu;		/* first: the core's part */
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+
+	u32 asid;
+	u64 asid_generation;		/* 0: get a new ASID on next entry */
+	int asid_cpu;
+
+	/* The guest's view where the VMCB holds something else. */
+	u64 cr4;			/* VMCB: + host's CR4.MCE */
+	u64 efer;			/* VMCB: + EFER.SVME */
+	u64 apic_base;
+	u64 db[4], dr6, dr7;		/* VMCB DR7: breakpoints off */
+};
+
+static inline struct svm_vcpu *to_svm(struct hv_vcpu *vcpu)
+{
+	return container_of(vcpu, struct svm_vcpu, vcpu);
+}
+
+/* svm/vmenter.S */
+void svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
+
+/* svm/vmcb.c */
+void svm_vmcb_reset(struct svm_vcpu *svm);
+void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
+int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
+void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
+void svm_inject_exception(struct hv_vcpu *vcpu,
+			  const struct hv_emu_exception *exc);
+void svm_inject_ud(struct svm_vcpu *svm);
+void svm_inject_gp(struct svm_vcpu *svm);
+bool svm_cr4_valid(struct svm_vcpu *svm, u64 cr4);
+void svm_set_cr4(struct svm_vcpu *svm, u64 cr4);
+bool svm_apic_base_valid(u64 apic_base);
+
+/* svm/run.c */
+int svm_vcpu_run(struct hv_vcpu *vcpu);
+void svm_vcpu_load(struct hv_vcpu *vcpu, int cpu);
+void svm_vcpu_put(struct hv_vcpu *vcpu);
+void svm_flush_guest_tlb(struct hv_vcpu *vcpu);
+int svm_cpus_init(void);
+void svm_cpus_exit(void);
+
+/* svm/exit.c */
+int svm_handle_exit(struct svm_vcpu *svm);
+
+/* svm/msr.c */
+int svm_msrpm_init(void);
+void svm_msrpm_exit(void);
+int svm_handle_msr(struct svm_vcpu *svm);
+
+/* svm/movcr.c: MOV to/from CRn/DRn, decoded without decode assists */
+int svm_handle_mov_cr_dr(struct svm_vcpu *svm);
 
 #endif /* HV_SVM_SVM_H */

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO: an access to guest-physical memory that no slot backs (or a write
+ * to a read-only slot) is completed by emulating the instruction, which
+ * hands each MMIO access to userspace as HV_EXIT_MMIO.  See
+ * core/emulate/emulate.h for the re-execution protocol.
+ */
+#define pr_fmt(fmt) "hv: " fmt
+
+#include "hv.h"
+
+/* KVM's emulation-failure layout of run->internal (KVM API doc). */
+#define HV_EMULATION_FLAG_INSN_BYTES	BIT_ULL(0)
+
+static int hv_mmio_unhandled(struct hv_vcpu *vcpu)
+{
+	struct hv_emu *emu = &vcpu->emu;
+	u64 data[1 + 2 + ARRAY_SIZE(vcpu->hw_exit)] = { 0 };
+	u8 *insn = (u8 *)&data[1];
+
+	data[0] = HV_EMULATION_FLAG_INSN_BYTES;
+	insn[0] = emu->insn_len;
+	memset(insn + 1, 0x90, 15);
+	memcpy(insn + 1, emu->insn_bytes, emu->insn_len);
+	memcpy(&data[3], vcpu->hw_exit, sizeof(vcpu->hw_exit));
+	return hv_exit_internal_error(vcpu, HV_INTERNAL_ERROR_EMULATION,
+				      ARRAY_SIZE(data), data);
+}
+
+/* Run (or re-run) the instruction at RIP through the emulator. */
+int hv_handle_mmio(struct hv_vcpu *vcpu)
+{
+	struct hv_emu *emu = &vcpu->emu;
+	struct hv_run *run = vcpu->run;
+	struct hv_emu_cpu cpu = vcpu->regs;
+	struct hv_emu_env env;
+	int r;
+
+	hv_ops->get_emu_state(vcpu, &cpu);
+	hv_emu_env_init(&env, vcpu);
+
+	switch (hv_emu_mmio(emu, &cpu, &env)) {
+	case HV_EMU_DONE:
+		memcpy(vcpu->regs.gpr, cpu.gpr, sizeof(cpu.gpr));
+		vcpu->regs.rip = cpu.rip;
+		vcpu->regs.rflags = cpu.rflags;
+		hv_emu_reset(emu);
+		return 1;
+	case HV_EMU_MMIO:
+		run->exit_reason = HV_EXIT_MMIO;
+		run->mmio.phys_addr = emu->req.gpa;
+		run->mmio.len = emu->req.len;
+		run->mmio.is_write = emu->req.is_write;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		if (emu->req.is_write)
+			memcpy(run->mmio.data, emu->req.data, emu->req.len);
+		vcpu->pending = HV_PENDING_MMIO;
+		return 0;
+	case HV_EMU_EXCEPTION:
+		hv_ops->inject_exception(vcpu, &emu->exc);
+		hv_emu_reset(emu);
+		return 1;
+	case HV_EMU_UNHANDLED:
+		r = hv_mmio_unhandled(vcpu);
+		hv_emu_reset(emu);
+		return r;
+	case HV_EMU_ERROR:
+	default:
+		r = emu->err ? emu->err : -EFAULT;
+		hv_emu_reset(emu);
+		return r;
+	}
+}
+
+/* The next HV_RUN after an HV_EXIT_MMIO: userspace did the access. */
+int hv_complete_mmio(struct hv_vcpu *vcpu)
+{
+	hv_emu_mmio_complete(&vcpu->emu, vcpu->run->mmio.data);
+	return hv_handle_mmio(vcpu);
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HV_RUN: the run loop, and the exits to userspace that every backend
+ * shares.
+ *
+ * The loop belongs to the core; a backend's vcpu_run enters the guest
+ * once and handles the exit through the core's services.  Before each
+ * entry the core finishes what userspace was asked to do (I/O, MMIO),
+ * honours signals and reschedule requests, and runs pending requests
+ * (TLB flushes); event injection and the in-kernel irqchip will plug in
+ * here, between exits, without touching the backends' entry code.
+ */
+#define pr_fmt(fmt) "hv: " fmt
+
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+
+#include "hv.h"
+
+/* ---- the entry handshake with requesters (see hv_vm_kick_all) ---- */
+
+/*
+ * Called with interrupts disabled just before entering the guest.
+ * Returns false if the entry must be abandoned: a request arrived, or
+ * the thread should reschedule or handle a signal first.
+ */
+bool hv_vcpu_enter_guest_mode(struct hv_vcpu *vcpu)
+{
+	lockdep_assert_irqs_disabled();
+	WRITE_ONCE(vcpu->mode, HV_IN_GUEST);
+	smp_mb();	/* mode before requests; pairs with hv_vm_kick_all */
+	if (READ_ONCE(vcpu->requests) || need_resched() ||
+	    signal_pending(current)) {
+		WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
+		return false;
+	}
+	return true;
+}
+
+void hv_vcpu_exit_guest_mode(struct hv_vcpu *vcpu)
+{
+	/* Pairs with the read in hv_vm_kick_all: no IPI needed any more. */
+	smp_store_release(&vcpu->mode, HV_OUTSIDE_GUEST);
+}
+
+static void hv_vcpu_do_requests(struct hv_vcpu *vcpu)
+{
+	if (test_and_clear_bit(HV_REQ_TLB_FLUSH, &vcpu->requests))
+		hv_ops->flush_guest_tlb(vcpu);
+}
+
+/* ---- exits to userspace ---- */
+
+int hv_exit_hlt(struct hv_vcpu *vcpu)
+{
+	/* No in-kernel irqchip yet: userspace decides when to wake it. */
+	vcpu->run->exit_reason = HV_EXIT_HLT;
+	return 0;
+}
+
+int hv_exit_shutdown(struct hv_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = HV_EXIT_SHUTDOWN;
+	return 0;
+}
+
+int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 reason)
+{
+	struct hv_run *run = vcpu->run;
+
+	run->exit_reason = HV_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = reason;
+	run->fail_entry.cpu = vcpu->cpu;
+	return 0;
+}
+
+int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, u32 ndata,
+			   const u64 *data)
+{
+	struct hv_run *run = vcpu->run;
+
+	ndata = min_t(u32, ndata, ARRAY_SIZE(run->internal.data));
+	run->exit_reason = HV_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	memcpy(run->internal.data, data, ndata * sizeof(*data));
+	return 0;
+}
+
+/* The hardware reported an exit the backend has no handler for. */
+int hv_exit_unexpected(struct hv_vcpu *vcpu, u64 hw_exit_reason)
+{
+	u64 data[2] = { hw_exit_reason, vcpu->cpu };
+
+	return hv_exit_internal_error(vcpu,
+				      HV_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				      ARRAY_SIZE(data), data);
+}
+
+/* ---- the loop ---- */
+
+/* Finish the exit userspace has just handled. */
+static int hv_vcpu_complete_userspace(struct hv_vcpu *vcpu)
+{
+	enum hv_vcpu_pending pending = vcpu->pending;
+
+	vcpu->pending = HV_PENDING_NONE;
+	switch (pending) {
+	case HV_PENDING_PIO:
+		return hv_complete_pio(vcpu);
+	case HV_PENDING_MMIO:
+		return hv_complete_mmio(vcpu);
+	default:
+		return 1;
+	}
+}
+
+static int __hv_vcpu_run(struct hv_vcpu *vcpu)
+{
+	int r;
+
+	r = hv_vcpu_complete_userspace(vcpu);
+	if (r <= 0)
+		return r;
+	/* Checked after completion, so a VMM can finish I/O without running. */
+	if (READ_ONCE(vcpu->run->immediate_exit))
+		return -EINTR;
+
+	for (;;) {
+		if (signal_pending(current)) {
+			vcpu->run->exit_reason = HV_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+		hv_vcpu_do_requests(vcpu);
+
+		r = hv_ops->vcpu_run(vcpu);
+		if (r <= 0)
+			return r;
+	}
+}
+
+int hv_vcpu_run(struct hv_vcpu *vcpu)
+{
+	sigset_t saved;
+	int r;
+
+	/* HV_SET_SIGNAL_MASK: the mask applies only while in HV_RUN. */
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
+
+	r = __hv_vcpu_run(vcpu);
+
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+	return r;
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: creation, the vCPU fd (ioctls and the mmap'd run structure),
+ * register state, and load/put as the vCPU thread moves between CPUs.
+ */
+#define pr_fmt(fmt) "hv: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <asm/io.h>
+#include <linux/uaccess.h>
+
+#include "hv.h"
+
+/* ---- load / put: the vCPU follows its thread across host CPUs ---- */
+
+static inline struct hv_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct hv_vcpu, preempt_notifier);
+}
+
+static void hv_vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
+
+	WRITE_ONCE(vcpu->cpu, cpu);
+	hv_ops->vcpu_load(vcpu, cpu);
+}
+
+static void hv_vcpu_sched_out(struct preempt_notifier *pn,
+			      struct task_struct *next)
+{
+	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
+
+	hv_ops->vcpu_put(vcpu);
+	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+static struct preempt_ops hv_preempt_ops = {
+	.sched_in = hv_vcpu_sched_in,
+	.sched_out = hv_vcpu_sched_out,
+};
+
+/*
+ * From here until hv_vcpu_put, whenever the thread is scheduled out and in
+ * again the backend is told, so per-CPU hardware state (a loaded VMCS, an
+ * ASID) always matches the CPU the thread is on.
+ */
+static void hv_vcpu_load(struct hv_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	hv_ops->vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+static void hv_vcpu_put(struct hv_vcpu *vcpu)
+{
+	preempt_disable();
+	hv_ops->vcpu_put(vcpu);
+	WRITE_ONCE(vcpu->cpu, -1);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
+/* ---- register state ---- */
+
+/* KVM's struct kvm_regs order differs from the encoding order. */
+static void hv_vcpu_get_regs(struct hv_vcpu *vcpu, struct hv_regs *r)
+{
+	const u64 *g = vcpu->regs.gpr;
+
+	*r = (struct hv_regs) {
+		.rax = g[HV_RAX], .rbx = g[HV_RBX], .rcx = g[HV_RCX],
+		.rdx = g[HV_RDX], .rsi = g[HV_RSI], .rdi = g[HV_RDI],
+		.rsp = g[HV_RSP], .rbp = g[HV_RBP],
+		.r8 = g[HV_R8], .r9 = g[HV_R9], .r10 = g[HV_R10],
+		.r11 = g[HV_R11], .r12 = g[HV_R12], .r13 = g[HV_R13],
+		.r14 = g[HV_R14], .r15 = g[HV_R15],
+		.rip = vcpu->regs.rip, .rflags = vcpu->regs.rflags,
+	};
+}
+
+static void hv_vcpu_set_regs(struct hv_vcpu *vcpu, const struct hv_regs *r)
+{
+	u64 *g = vcpu->regs.gpr;
+
+	g[HV_RAX] = r->rax; g[HV_RBX] = r->rbx; g[HV_RCX] = r->rcx;
+	g[HV_RDX] = r->rdx; g[HV_RSI] = r->rsi; g[HV_RDI] = r->rdi;
+	g[HV_RSP] = r->rsp; g[HV_RBP] = r->rbp;
+	g[HV_R8] = r->r8; g[HV_R9] = r->r9; g[HV_R10] = r->r10;
+	g[HV_R11] = r->r11; g[HV_R12] = r->r12; g[HV_R13] = r->r13;
+	g[HV_R14] = r->r14; g[HV_R15] = r->r15;
+	vcpu->regs.rip = r->rip;
+	vcpu->regs.rflags = r->rflags | X86_EFLAGS_FIXED;
+}
+
+/* The architectural reset state, as KVM sets it (SDM 10.1.1). */
+static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
+{
+	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
+	/* EDX holds the CPU signature; KVM's default with no CPUID set. */
+	vcpu->regs.gpr[HV_RDX] = 0x600;
+	vcpu->regs.rip = 0xfff0;
+	vcpu->regs.rflags = X86_EFLAGS_FIXED;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+}
+
+static int hv_vcpu_set_signal_mask(struct hv_vcpu *vcpu,
+				   struct hv_signal_mask __user *argp)
+{
+	struct hv_signal_mask mask;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&mask, argp, sizeof(mask)))
+		return -EFAULT;
+	if (mask.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, argp->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/* ---- the vCPU fd ---- */
+
+static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct hv_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	union {
+		struct hv_regs regs;
+		struct hv_sregs sregs;
+	} u;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+
+	switch (ioctl) {
+	case HV_RUN:
+		r = -EINVAL;
+		if (arg)
+			break;
+		hv_vcpu_load(vcpu);
+		r = hv_vcpu_run(vcpu);
+		hv_vcpu_put(vcpu);
+		break;
+	case HV_GET_REGS:
+		hv_vcpu_get_regs(vcpu, &u.regs);
+		r = copy_to_user(argp, &u.regs, sizeof(u.regs)) ? -EFAULT : 0;
+		break;
+	case HV_SET_REGS:
+		r = -EFAULT;
+		if (copy_from_user(&u.regs, argp, sizeof(u.regs)))
+			break;
+		hv_vcpu_set_regs(vcpu, &u.regs);
+		r = 0;
+		break;
+	case HV_GET_SREGS:
+		memset(&u.sregs, 0, sizeof(u.sregs));
+		hv_ops->get_sregs(vcpu, &u.sregs);
+		r = copy_to_user(argp, &u.sregs, sizeof(u.sregs)) ? -EFAULT : 0;
+		break;
+	case HV_SET_SREGS:
+		r = -EFAULT;
+		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
+			break;
+		r = hv_ops->set_sregs(vcpu, &u.sregs);
+		break;
+	case HV_SET_SIGNAL_MASK:
+		r = hv_vcpu_set_signal_mask(vcpu, argp);
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+/* Page 0 is the run structure, page 1 the I/O data; nothing else. */
+static vm_fault_t hv_vcpu_fault(struct vm_fault *vmf)
+{
+	struct hv_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == HV_PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct hv_vcpu_vm_ops = {
+	.fault = hv_vcpu_fault,
+};
+
+static int hv_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &hv_vcpu_vm_ops;
+	return 0;
+}
+
+static int hv_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct hv_vcpu *vcpu = filp->private_data;
+
+	/* The vCPU itself lives until its VM goes. */
+	hv_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations hv_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = hv_vcpu_release,
+	.unlocked_ioctl = hv_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = hv_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+/* ---- creation and teardown ---- */
+
+void hv_vcpu_free(struct hv_vcpu *vcpu)
+{
+	hv_ops->vcpu_free(vcpu);
+	hv_fpu_free_guest(vcpu->xsave);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+/* HV_CREATE_VCPU: returns the new vCPU's fd. */
+int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
+{
+	struct hv_vcpu *vcpu;
+	int r, fd;
+
+	if (id >= HV_MAX_VCPU_ID)
+		return -EINVAL;
+
+	vcpu = kzalloc(hv_ops->vcpu_size, GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt_notifier, &hv_preempt_ops);
+	hv_emu_reset(&vcpu->emu);
+	hv_vcpu_reset_regs(vcpu);
+
+	r = -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->xsave = hv_fpu_alloc_guest();
+	if (!vcpu->run || !vcpu->pio_data || !vcpu->xsave)
+		goto err_free;
+	r = hv_ops->vcpu_create(vcpu);
+	if (r)
+		goto err_free;
+
+	mutex_lock(&vm->lock);
+	r = -EINVAL;
+	if (vm->nr_vcpus >= HV_MAX_VCPUS)
+		goto err_unlock;
+	r = xa_insert(&vm->vcpus, id, vcpu, GFP_KERNEL_ACCOUNT);
+	if (r == -EBUSY)
+		r = -EEXIST;
+	if (r)
+		goto err_unlock;
+
+	/* The fd holds a VM reference; the VM owns the vCPU. */
+	hv_vm_get(vm);
+	fd = anon_inode_getfd("hv-vcpu", &hv_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		xa_erase(&vm->vcpus, id);
+		mutex_unlock(&vm->lock);
+		hv_vm_put(vm);
+		r = fd;
+		goto err_backend;
+	}
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+	return fd;
+
+err_unlock:
+	mutex_unlock(&vm->lock);
+err_backend:
+	hv_vcpu_free(vcpu);
+	return r;
+err_free:
+	hv_fpu_free_guest(vcpu->xsave);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	return r;
+}

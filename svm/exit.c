@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exits: every #VMEXIT code hv intercepts is handled here, one
+ * function each, through the table at the end.  Handlers return > 0 to
+ * re-enter the guest, 0 to return to userspace, -errno to fail HV_RUN.
+ *
+ * No decode assists or next-RIP are assumed (QEMU's emulated SVM has
+ * neither): instruction lengths are the architectural ones, and the few
+ * instructions that need decoding are decoded in svm/movcr.c or by the
+ * core's emulator.
+ */
+#define pr_fmt(fmt) "hv: AMD-V: " fmt
+
+#include <asm/svm.h>
+#include <asm/trap_pf.h>
+#include <asm/traps.h>
+
+#include "svm.h"
+
+/* KVM's answer to an unknown hypercall number (KVM_ENOSYS). */
+#define SVM_HYPERCALL_ENOSYS	1000
+
+static int svm_skip(struct svm_vcpu *svm, u8 len)
+{
+	svm->vcpu.regs.rip += len;
+	return 1;
+}
+
+static int svm_exit_nothing(struct svm_vcpu *svm)
+{
+	/*
+	 * A host interrupt or NMI: it was taken when interrupts were
+	 * enabled after the exit.  Just go back in.
+	 */
+	return 1;
+}
+
+static int svm_exit_cpuid(struct svm_vcpu *svm)
+{
+	return hv_emulate_cpuid(&svm->vcpu, 2);		/* 0F A2 */
+}
+
+static int svm_exit_hlt(struct svm_vcpu *svm)
+{
+	svm_skip(svm, 1);				/* F4 */
+	return hv_exit_hlt(&svm->vcpu);
+}
+
+/*
+ * The prefixes of a string I/O instruction: OUTS may name its source
+ * segment, and 67h changes the address size.  The hardware reports the
+ * address size in EXITINFO1, but QEMU's emulated SVM leaves it 0.
+ */
+static void svm_string_io_prefixes(struct svm_vcpu *svm, struct hv_pio_exit *io)
+{
+	struct hv_vcpu *vcpu = &svm->vcpu;
+	struct hv_emu_exception exc;
+	struct hv_emu_cpu cpu = vcpu->regs;
+	struct hv_emu_env env;
+	bool addr_override = false;
+	u8 insn[15];
+	int i, len = min_t(int, io->insn_len, sizeof(insn));
+
+	svm_get_emu_state(vcpu, &cpu);
+	hv_emu_env_init(&env, vcpu);
+	if (hv_emu_read_linear(&cpu, &env,
+			       (cpu.seg[HV_CS].l ? 0 : cpu.seg[HV_CS].base) +
+			       cpu.rip, insn, len, &exc))
+		len = 0;
+	for (i = 0; i < len; i++) {
+		switch (insn[i]) {
+		case 0x26: io->seg = HV_ES; break;
+		case 0x2e: io->seg = HV_CS; break;
+		case 0x36: io->seg = HV_SS; break;
+		case 0x3e: io->seg = HV_DS; break;
+		case 0x64: io->seg = HV_FS; break;
+		case 0x65: io->seg = HV_GS; break;
+		case 0x67: addr_override = true; break;
+		}
+	}
+	if (io->addr_size)
+		return;
+	if (cpu.seg[HV_CS].l)
+		io->addr_size = addr_override ? 4 : 8;
+	else if (cpu.seg[HV_CS].db)
+		io->addr_size = addr_override ? 2 : 4;
+	else
+		io->addr_size = addr_override ? 4 : 2;
+}
+
+/* APM Vol. 2, 15.10.2: EXITINFO1 describes the access, EXITINFO2 is the
+ * RIP of the next instruction (even without next-RIP saving). */
+static int svm_exit_io(struct svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+	struct hv_pio_exit io = {
+		.port = info >> 16,
+		.in = info & SVM_IOIO_TYPE_MASK,
+		.string = info & SVM_IOIO_STR_MASK,
+		.rep = info & SVM_IOIO_REP_MASK,
+		.size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT,
+		.addr_size = ((info & SVM_IOIO_ASIZE_MASK) >>
+			      SVM_IOIO_ASIZE_SHIFT) << 1,
+		.seg = HV_DS,
+		.insn_len = svm->vmcb->control.exit_info_2 - svm->vcpu.regs.rip,
+	};
+
+	if (io.string)
+		svm_string_io_prefixes(svm, &io);
+	return hv_exit_pio(&svm->vcpu, &io);
+}
+
+/* APM Vol. 2, 15.25.6: EXITINFO1 is a #PF-style error code, EXITINFO2 the
+ * guest-physical address. */
+static int svm_exit_npf(struct svm_vcpu *svm)
+{
+	u64 error = svm->vmcb->control.exit_info_1;
+	u64 gpa = svm->vmcb->control.exit_info_2;
+	int r;
+
+	if (error & X86_PF_RSVD)	/* hv never writes reserved bits */
+		return hv_exit_unexpected(&svm->vcpu, SVM_EXIT_NPF);
+
+	r = hv_mmu_page_fault(&svm->vcpu, gpa, error & X86_PF_WRITE);
+	if (r == HV_FAULT_MMIO)
+		return hv_handle_mmio(&svm->vcpu);
+	return r;
+}
+
+/*
+ * Triple fault.  The VMCB is undefined after a shutdown intercept (APM
+ * Vol. 2, 15.11), so the vCPU is put through INIT, as KVM does.
+ */
+static int svm_exit_shutdown(struct svm_vcpu *svm)
+{
+	struct hv_vcpu *vcpu = &svm->vcpu;
+	u64 cr0 = svm->vmcb->save.cr0 & (X86_CR0_CD | X86_CR0_NW);
+
+	svm_vmcb_reset(svm);
+	/* INIT keeps CD/NW (SDM 10.1.1, Table 10-1). */
+	svm->vmcb->save.cr0 = X86_CR0_ET | cr0;
+	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
+	vcpu->regs.gpr[HV_RDX] = 0x600;
+	vcpu->regs.rip = 0xfff0;
+	vcpu->regs.rflags = X86_EFLAGS_FIXED;
+	return hv_exit_shutdown(vcpu);
+}
+
+/* VMRUN refused the guest state (APM Vol. 2, 15.5.1 consistency checks). */
+static int svm_exit_err(struct svm_vcpu *svm)
+{
+	pr_warn_ratelimited("vCPU %u: VMRUN rejected the guest state (cr0 %#llx cr4 %#llx efer %#llx cs.attrib %#x)\n",
+			    svm->vcpu.id, svm->vmcb->save.cr0,
+			    svm->vmcb->save.cr4, svm->vmcb->save.efer,
+			    svm->vmcb->save.cs.attrib);
+	return hv_exit_fail_entry(&svm->vcpu, svm->vmcb->control.exit_code);
+}
+
+static int svm_exit_ud(struct svm_vcpu *svm)
+{
+	svm_inject_ud(svm);
+	return 1;
+}
+
+static int svm_exit_gp(struct svm_vcpu *svm)
+{
+	svm_inject_gp(svm);
+	return 1;
+}
+
+/* MONITOR/MWAIT: no-ops, as KVM treats them by default. */
+static int svm_exit_nop3(struct svm_vcpu *svm)
+{
+	return svm_skip(svm, 3);
+}
+
+/* INVD/WBINVD: guest caches are the host's; nothing to do. */
+static int svm_exit_nop2(struct svm_vcpu *svm)
+{
+	return svm_skip(svm, 2);
+}
+
+static int svm_exit_vmmcall(struct svm_vcpu *svm)
+{
+	/* No hypercalls are offered yet. */
+	svm->vcpu.regs.gpr[HV_RAX] = (u64)-SVM_HYPERCALL_ENOSYS;
+	return svm_skip(svm, 3);			/* 0F 01 D9 */
+}
+
+/* XSETBV (SDM Vol. 2C): the guest's CPUID offers only x87 for now. */
+static int svm_exit_xsetbv(struct svm_vcpu *svm)
+{
+	struct hv_vcpu *vcpu = &svm->vcpu;
+	u64 *gpr = vcpu->regs.gpr;
+	u64 xcr0 = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
+
+	if ((u32)gpr[HV_RCX] != 0 || svm->vmcb->save.cpl ||
+	    xcr0 != XFEATURE_MASK_FP)
+		return svm_exit_gp(svm);
+	vcpu->xcr0 = xcr0;
+	return svm_skip(svm, 3);			/* 0F 01 D1 */
+}
+
+/* #DB and #AC are intercepted only to be delivered safely: reflect them. */
+static int svm_exit_reflect(struct svm_vcpu *svm)
+{
+	struct hv_emu_exception exc = {
+		.vector = svm->vmcb->control.exit_code - SVM_EXIT_EXCP_BASE,
+	};
+
+	if (exc.vector == AC_VECTOR)
+		exc.has_error_code = true;	/* always 0 */
+	svm_inject_exception(&svm->vcpu, &exc);
+	return 1;
+}
+
+static int svm_exit_mov_cr_dr(struct svm_vcpu *svm)
+{
+	return svm_handle_mov_cr_dr(svm);
+}
+
+static int svm_exit_msr(struct svm_vcpu *svm)
+{
+	return svm_handle_msr(svm);
+}
+
+typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
+
+static const svm_exit_handler svm_exit_handlers[] = {
+	[SVM_EXIT_READ_CR4]		= svm_exit_mov_cr_dr,
+	[SVM_EXIT_WRITE_CR4]		= svm_exit_mov_cr_dr,
+	[SVM_EXIT_WRITE_CR8]		= svm_exit_mov_cr_dr,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7] = svm_exit_mov_cr_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7] = svm_exit_mov_cr_dr,
+	[SVM_EXIT_EXCP_BASE + DB_VECTOR] = svm_exit_reflect,
+	[SVM_EXIT_EXCP_BASE + AC_VECTOR] = svm_exit_reflect,
+	[SVM_EXIT_INTR]			= svm_exit_nothing,
+	[SVM_EXIT_NMI]			= svm_exit_nothing,
+	[SVM_EXIT_RDPMC]		= svm_exit_gp,
+	[SVM_EXIT_CPUID]		= svm_exit_cpuid,
+	[SVM_EXIT_RSM]			= svm_exit_ud,
+	[SVM_EXIT_INVD]			= svm_exit_nop2,
+	[SVM_EXIT_HLT]			= svm_exit_hlt,
+	[SVM_EXIT_INVLPGA]		= svm_exit_ud,
+	[SVM_EXIT_IOIO]			= svm_exit_io,
+	[SVM_EXIT_MSR]			= svm_exit_msr,
+	[SVM_EXIT_SHUTDOWN]		= svm_exit_shutdown,
+	[SVM_EXIT_VMRUN]		= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]		= svm_exit_vmmcall,
+	[SVM_EXIT_VMLOAD]		= svm_exit_ud,
+	[SVM_EXIT_VMSAVE]		= svm_exit_ud,
+	[SVM_EXIT_STGI]			= svm_exit_ud,
+	[SVM_EXIT_CLGI]			= svm_exit_ud,
+	[SVM_EXIT_SKINIT]		= svm_exit_ud,
+	[SVM_EXIT_WBINVD]		= svm_exit_nop2,
+	[SVM_EXIT_MONITOR]		= svm_exit_nop3,
+	[SVM_EXIT_MWAIT]		= svm_exit_nop3,
+	[SVM_EXIT_XSETBV]		= svm_exit_xsetbv,
+	[SVM_EXIT_RDPRU]		= svm_exit_ud,
+	[SVM_EXIT_NPF]			= svm_exit_npf,
+};
+
+int svm_handle_exit(struct svm_vcpu *svm)
+{
+	u32 code = svm->vmcb->control.exit_code;
+
+	if (code == (u32)SVM_EXIT_ERR)
+		return svm_exit_err(svm);
+	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
+		return svm_exit_handlers[code](svm);
+	/* Task switches and anything unforeseen: tell userspace. */
+	return hv_exit_unexpected(&svm->vcpu, code);
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Entering an SVM guest once: ASIDs, the order of FPU/XCR0, GIF and
+ * interrupt switching around VMRUN, and what is copied between the VMCB
+ * and the core's register file.
+ */
+#define pr_fmt(fmt) "hv: AMD-V: " fmt
+
+#include <linux/gfp.h>
+#include <linux/irqflags.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <asm/io.h>
+#include <asm/svm.h>
+
+#include "svm.h"
+
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
+
+/* ---- ASIDs ---- */
+
+/* Preemption off: the ASID is only good on this CPU. */
+static void svm_assign_asid(struct svm_vcpu *svm)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpus);
+	int cpu = smp_processor_id();
+
+	if (svm->asid_cpu == cpu && svm->asid_generation == sd->asid_generation)
+		return;
+
+	/* ASID 0 is the host's (APM Vol. 2, 15.16). */
+	if (sd->next_asid >= svm_caps.nr_asids) {
+		sd->asid_generation++;
+		sd->next_asid = 1;
+		/* Flushing every ASID needs no FlushByASID support. */
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid = sd->next_asid++;
+	svm->asid_generation = sd->asid_generation;
+	svm->asid_cpu = cpu;
+	svm->vmcb->control.asid = svm->asid;
+}
+
+/* A fresh ASID has no translations: that is the flush. */
+void svm_flush_guest_tlb(struct hv_vcpu *vcpu)
+{
+	to_svm(vcpu)->asid_generation = 0;
+}
+
+/*
+ * Nothing of a vCPU stays in a CPU's hardware between entries (ASIDs are
+ * checked at every entry), so load and put have no work on SVM.
+ */
+void svm_vcpu_load(struct hv_vcpu *vcpu, int cpu)
+{
+}
+
+void svm_vcpu_put(struct hv_vcpu *vcpu)
+{
+}
+
+/* ---- one entry ---- */
+
+/*
+ * An event whose delivery the exit interrupted (EXITINTINFO) is delivered
+ * again on the next entry.  Software interrupts are not: RIP still points
+ * at the INTn, so the guest simply executes it again.
+ */
+static void svm_requeue_interrupted_event(struct svm_vcpu *svm)
+{
+	struct vmcb_control_area *ctl = &svm->vmcb->control;
+	u32 info = ctl->exit_int_info;
+
+	ctl->event_inj = 0;
+	if (!(info & SVM_EXITINTINFO_VALID))
+		return;
+	if ((info & SVM_EXITINTINFO_TYPE_MASK) == SVM_EXITINTINFO_TYPE_SOFT)
+		return;
+	ctl->event_inj = info;
+	ctl->event_inj_err = ctl->exit_int_info_err;
+}
+
+int svm_vcpu_run(struct hv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_save_area *save = &vmcb->save;
+
+	hv_fpu_begin();				/* also disables preemption */
+	local_irq_disable();
+	if (!hv_vcpu_enter_guest_mode(vcpu)) {
+		local_irq_enable();
+		hv_fpu_end();
+		return 1;	/* the run loop handles what stopped us */
+	}
+	if (READ_ONCE(hv_rebooting)) {
+		hv_vcpu_exit_guest_mode(vcpu);
+		local_irq_enable();
+		hv_fpu_end();
+		return -EIO;
+	}
+
+	svm_assign_asid(svm);
+	save->rax = vcpu->regs.gpr[HV_RAX];
+	save->rsp = vcpu->regs.gpr[HV_RSP];
+	save->rip = vcpu->regs.rip;
+	save->rflags = vcpu->regs.rflags;
+
+	hv_fpu_enter_guest(vcpu);
+	/* GIF=0 holds off interrupts and NMIs until the host is back. */
+	asm volatile("clgi" ::: "memory");
+	svm_vmrun(svm->vmcb_pa, vcpu->regs.gpr,
+		  this_cpu_ptr(&svm_cpus)->host_save_pa);
+	asm volatile("stgi" ::: "memory");
+	hv_fpu_exit_guest(vcpu);
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	hv_vcpu_exit_guest_mode(vcpu);
+	local_irq_enable();	/* a host interrupt that caused the exit runs */
+	hv_fpu_end();
+
+	vcpu->regs.gpr[HV_RAX] = save->rax;
+	vcpu->regs.gpr[HV_RSP] = save->rsp;
+	vcpu->regs.rip = save->rip;
+	vcpu->regs.rflags = save->rflags;
+
+	vcpu->hw_exit[0] = vmcb->control.exit_code;
+	vcpu->hw_exit[1] = vmcb->control.exit_info_1;
+	vcpu->hw_exit[2] = vmcb->control.exit_info_2;
+	vcpu->hw_exit[3] = vmcb->control.exit_int_info;
+	vcpu->hw_exit[4] = (vmcb->control.exit_int_info &
+			    SVM_EXITINTINFO_VALID_ERR) ?
+			   vmcb->control.exit_int_info_err : 0;
+	svm_requeue_interrupted_event(svm);
+
+	return svm_handle_exit(svm);
+}
+
+/* ---- per-CPU state ---- */
+
+int svm_cpus_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpus, cpu);
+
+		sd->host_save = alloc_pages_node(cpu_to_node(cpu),
+						 GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sd->host_save) {
+			svm_cpus_exit();
+			return -ENOMEM;
+		}
+		sd->host_save_pa = page_to_phys(sd->host_save);
+		sd->asid_generation = 1;
+		sd->next_asid = svm_caps.nr_asids;	/* first use flushes */
+	}
+	return 0;
+}
+
+void svm_cpus_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpus, cpu);
+
+		if (sd->host_save)
+			__free_page(sd->host_save);
+		sd->host_save = NULL;
+	}
+}
