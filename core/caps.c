@@ -6,7 +6,8 @@
  * a selftest exercises it (selftests/caps.c refuses to pass otherwise).
  * Every other number answers 0, as KVM does for ones it does not know.
  */
-#include <uapi/linux/hv.h>
+#include <linux/cpumask.h>
+#include <linux/minmax.h>
 
 #include "hv.h"
 
@@ -14,8 +15,21 @@
 long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 {
 	switch (cap) {
+	case HV_CAP_USER_MEMORY:
+	case HV_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case HV_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case HV_CAP_READONLY_MEM:
 	case HV_CAP_CHECK_EXTENSION_VM:
+	case HV_CAP_IMMEDIATE_EXIT:
 		return 1;
+	case HV_CAP_NR_VCPUS:		/* recommended: one per host CPU */
+		return min_t(long, num_online_cpus(), HV_MAX_VCPUS);
+	case HV_CAP_MAX_VCPUS:
+		return HV_MAX_VCPUS;
+	case HV_CAP_MAX_VCPU_ID:
+		return HV_MAX_VCPU_ID;
+	case HV_CAP_NR_MEMSLOTS:
+		return HV_USER_MEMSLOTS;
 	default:
 		return 0;
 	}

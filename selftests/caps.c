@@ -10,6 +10,8 @@
  * checks apply; KVM reports much more.
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/test.h"
@@ -22,6 +24,166 @@ struct cap_check {
 	/* Checks the promised behaviour; returns true if it holds. */
 	bool (*check)(int devfd, int vmfd, long value);
 };
+
+static int set_slot(int vmfd, u_int32_t slot, u_int32_t flags, u_int64_t gpa,
+		    u_int64_t size, void *hva)
+{
+	struct hv_userspace_memory_region r = {
+		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (unsigned long)hva,
+	};
+
+	return ioctl_ret(vmfd, HV_SET_USER_MEMORY_REGION, (unsigned long)&r);
+}
+
+static void *map_pages(size_t n)
+{
+	void *p = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Slots can be created, and bad ones are refused. */
+static bool check_user_memory(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	void *mem = map_pages(4);
+	bool ok = mem && !set_slot(vm, 0, 0, 0x100000, 4 * 4096, mem) &&
+		  set_slot(vm, 1, 0, 0x100000, 4096, mem) == -EEXIST &&
+		  set_slot(vm, 1, 0, 0x200001, 4096, mem) == -EINVAL;
+
+	close(vm);
+	munmap(mem, 4 * 4096);
+	return ok && value == 1;
+}
+
+/* A slot can be deleted, and its range used again. */
+static bool check_destroy_region(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	void *mem = map_pages(1);
+	bool ok = mem && !set_slot(vm, 0, 0, 0, 4096, mem) &&
+		  !set_slot(vm, 0, 0, 0, 0, mem) &&
+		  !set_slot(vm, 1, 0, 0, 4096, mem);
+
+	close(vm);
+	munmap(mem, 4096);
+	return ok && value == 1;
+}
+
+/* Adjacent slots may sit side by side. */
+static bool check_join_regions(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	void *mem = map_pages(2);
+	bool ok = mem && !set_slot(vm, 0, 0, 0, 4096, mem) &&
+		  !set_slot(vm, 1, 0, 4096, 4096, (char *)mem + 4096);
+
+	close(vm);
+	munmap(mem, 2 * 4096);
+	return ok && value == 1;
+}
+
+static bool check_readonly_mem(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	void *mem = map_pages(1);
+	bool ok = mem && !set_slot(vm, 0, HV_MEM_READONLY, 0, 4096, mem);
+
+	close(vm);
+	munmap(mem, 4096);
+	return ok && value == 1;
+}
+
+/* Exactly the reported number of slots fit (ids 0..n-1). */
+static bool check_nr_memslots(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd), i;
+	char *mem = map_pages(value + 1);
+	bool ok = mem != NULL;
+
+	for (i = 0; ok && i < value; i++)
+		ok = !set_slot(vm, i, 0, (u_int64_t)i << 12, 4096, mem + i * 4096);
+	if (ok)
+		ok = set_slot(vm, value, 0, (u_int64_t)value << 12, 4096,
+			      mem + value * 4096) == -EINVAL;
+	close(vm);
+	munmap(mem, (value + 1) * 4096);
+	return ok;
+}
+
+/* vCPU ids below the limit are accepted, the limit itself is not. */
+static bool check_max_vcpu_id(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	long fd = ioctl_ret(vm, HV_CREATE_VCPU, value - 1);
+	bool ok = fd >= 0 && ioctl_ret(vm, HV_CREATE_VCPU, value) == -EINVAL;
+
+	if (fd >= 0)
+		close(fd);
+	close(vm);
+	return ok;
+}
+
+/* Exactly MAX_VCPUS vCPUs fit in one VM. */
+static bool check_max_vcpus(int devfd, int vmfd, long value)
+{
+	long max_id = ioctl_ret(devfd, HV_CHECK_EXTENSION, HV_CAP_MAX_VCPU_ID);
+	int vm = vm_create(devfd), i, n = 0;
+	int *fds = calloc(value + 1, sizeof(int));
+	struct rlimit lim = { value + 64, value + 64 };
+	bool ok;
+
+	/* One fd per vCPU: make room (KVM allows 1024 vCPUs). */
+	setrlimit(RLIMIT_NOFILE, &lim);
+
+	if (max_id <= value)
+		max_id = value + 1;
+	for (i = 0; fds && i < value; i++) {
+		fds[i] = ioctl(vm, HV_CREATE_VCPU, i);
+		n += fds[i] >= 0;
+	}
+	ok = fds && n == value &&
+	     ioctl_ret(vm, HV_CREATE_VCPU, max_id - 1) == -EINVAL;
+	for (i = 0; fds && i < value; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	close(vm);
+	return ok;
+}
+
+/* The recommended number is a sane one. */
+static bool check_nr_vcpus(int devfd, int vmfd, long value)
+{
+	long max = ioctl_ret(devfd, HV_CHECK_EXTENSION, HV_CAP_MAX_VCPUS);
+
+	return value >= 1 && value <= max &&
+	       value <= sysconf(_SC_NPROCESSORS_CONF);
+}
+
+/* run->immediate_exit makes HV_RUN return -EINTR without entering. */
+static bool check_immediate_exit(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	long size = ioctl_ret(devfd, HV_GET_VCPU_MMAP_SIZE, 0);
+	int vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	struct hv_run *run;
+	bool ok = false;
+
+	run = vcpu < 0 ? MAP_FAILED :
+	      mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run != MAP_FAILED) {
+		run->immediate_exit = 1;
+		ok = ioctl_ret(vcpu, HV_RUN, 0) == -EINTR;
+		munmap(run, size);
+	}
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	return ok && value == 1;
+}
 
 /* The VM fd answers CHECK_EXTENSION like /dev/hv does. */
 static bool check_extension_vm(int devfd, int vmfd, long value)
@@ -40,7 +202,18 @@ static bool check_extension_vm(int devfd, int vmfd, long value)
 }
 
 static const struct cap_check cap_checks[] = {
+	{ HV_CAP_USER_MEMORY, "USER_MEMORY", check_user_memory },
+	{ HV_CAP_NR_VCPUS, "NR_VCPUS", check_nr_vcpus },
+	{ HV_CAP_NR_MEMSLOTS, "NR_MEMSLOTS", check_nr_memslots },
+	{ HV_CAP_DESTROY_MEMORY_REGION_WORKS, "DESTROY_MEMORY_REGION_WORKS",
+	  check_destroy_region },
+	{ HV_CAP_JOIN_MEMORY_REGIONS_WORKS, "JOIN_MEMORY_REGIONS_WORKS",
+	  check_join_regions },
+	{ HV_CAP_MAX_VCPUS, "MAX_VCPUS", check_max_vcpus },
+	{ HV_CAP_READONLY_MEM, "READONLY_MEM", check_readonly_mem },
 	{ HV_CAP_CHECK_EXTENSION_VM, "CHECK_EXTENSION_VM", check_extension_vm },
+	{ HV_CAP_MAX_VCPU_ID, "MAX_VCPU_ID", check_max_vcpu_id },
+	{ HV_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT", check_immediate_exit },
 };
 
 static const struct cap_check *find_check(int cap)
