@@ -30,7 +30,7 @@ struct hv_pt_format;
  */
 struct hv_cpu {
 	struct page *hw_region;
-	bool enabled;		/* virtualization is on on this CPU */
+	bool enabled;		/* virtualization is enabled here */
 };
 
 struct hv_backend_ops {

@@ -152,6 +152,7 @@ struct hv_vcpu {
 		u8 insn_len;
 		u64 rip;		/* of the instruction */
 	} pio;
+
 	struct hv_emu emu;		/* [v] MMIO instruction in flight */
 
 	bool sigset_active;		/* [v] HV_SET_SIGNAL_MASK */
@@ -207,6 +208,7 @@ struct hv_pio_exit {
 	u8 seg;			/* string outs: segment of rSI (HV_DS...) */
 	u8 insn_len;		/* to skip the instruction when done */
 };
+
 int hv_exit_pio(struct hv_vcpu *vcpu, const struct hv_pio_exit *io);
 int hv_complete_pio(struct hv_vcpu *vcpu);
 

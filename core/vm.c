@@ -64,7 +64,7 @@ void hv_vm_kick_all(struct hv_vm *vm, int req)
 
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		hv_vcpu_request(vcpu, req);
-		smp_mb__after_atomic();
+		smp_mb__after_atomic();	/* request before mode */
 		if (READ_ONCE(vcpu->mode) == HV_IN_GUEST) {
 			int cpu = READ_ONCE(vcpu->cpu);
 

@@ -286,9 +286,12 @@ int hv_mmu_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write)
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	writable = !(slot->flags & HV_MEM_READONLY);
 
-	/* Pairs with the increment in invalidate_range_end. */
+	/*
+	 * Read the sequence before looking at the host page tables; pairs
+	 * with the increment (under mmu->lock) in invalidate_range_end.
+	 */
 	seq = READ_ONCE(mmu->invalidate_seq);
-	smp_rmb();
+	smp_rmb();	/* sequence before the host page tables */
 
 	r = hv_mmu_get_host_page(hva, write, &writable, &page);
 	if (r)

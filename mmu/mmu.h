@@ -12,6 +12,7 @@
 #ifndef HV_MMU_MMU_H
 #define HV_MMU_MMU_H
 
+#include <linux/bits.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -19,9 +20,9 @@ struct hv_vcpu;
 struct hv_vm;
 
 /* Access rights of a guest-physical mapping. */
-#define HV_PROT_READ	(1u << 0)
-#define HV_PROT_WRITE	(1u << 1)
-#define HV_PROT_EXEC	(1u << 2)
+#define HV_PROT_READ	BIT(0)
+#define HV_PROT_WRITE	BIT(1)
+#define HV_PROT_EXEC	BIT(2)
 
 #define HV_PT_LEVELS	4	/* 4-level tables, 512 entries each */
 
@@ -49,7 +50,7 @@ extern const struct hv_pt_format hv_npt_format;
  * page and installs the mapping only if no invalidation ran since.
  */
 struct hv_mmu {
-	spinlock_t lock;
+	spinlock_t lock;		/* see above */
 	const struct hv_pt_format *fmt;	/* [c] */
 	u64 *root;			/* [c] level-4 table */
 	u64 root_pa;			/* [c] what the hardware is given */

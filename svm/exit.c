@@ -46,6 +46,21 @@ static int svm_exit_hlt(struct svm_vcpu *svm)
 	return hv_exit_hlt(&svm->vcpu);
 }
 
+/* The segment a prefix byte selects, or -1. */
+static int svm_segment_prefix(u8 b)
+{
+	static const u8 prefix[HV_NR_SREGS] = {
+		[HV_ES] = 0x26, [HV_CS] = 0x2e, [HV_SS] = 0x36,
+		[HV_DS] = 0x3e, [HV_FS] = 0x64, [HV_GS] = 0x65,
+	};
+	int seg;
+
+	for (seg = 0; seg < HV_NR_SREGS; seg++)
+		if (prefix[seg] == b)
+			return seg;
+	return -1;
+}
+
 /*
  * The prefixes of a string I/O instruction: OUTS may name its source
  * segment, and 67h changes the address size.  The hardware reports the
@@ -68,15 +83,12 @@ static void svm_string_io_prefixes(struct svm_vcpu *svm, struct hv_pio_exit *io)
 			       cpu.rip, insn, len, &exc))
 		len = 0;
 	for (i = 0; i < len; i++) {
-		switch (insn[i]) {
-		case 0x26: io->seg = HV_ES; break;
-		case 0x2e: io->seg = HV_CS; break;
-		case 0x36: io->seg = HV_SS; break;
-		case 0x3e: io->seg = HV_DS; break;
-		case 0x64: io->seg = HV_FS; break;
-		case 0x65: io->seg = HV_GS; break;
-		case 0x67: addr_override = true; break;
-		}
+		int seg = svm_segment_prefix(insn[i]);
+
+		if (seg >= 0)
+			io->seg = seg;
+		else if (insn[i] == 0x67)
+			addr_override = true;
 	}
 	if (io->addr_size)
 		return;
@@ -88,8 +100,10 @@ static void svm_string_io_prefixes(struct svm_vcpu *svm, struct hv_pio_exit *io)
 		io->addr_size = addr_override ? 4 : 2;
 }
 
-/* APM Vol. 2, 15.10.2: EXITINFO1 describes the access, EXITINFO2 is the
- * RIP of the next instruction (even without next-RIP saving). */
+/*
+ * APM Vol. 2, 15.10.2: EXITINFO1 describes the access, EXITINFO2 is the
+ * RIP of the next instruction (even without next-RIP saving).
+ */
 static int svm_exit_io(struct svm_vcpu *svm)
 {
 	u64 info = svm->vmcb->control.exit_info_1;
@@ -110,8 +124,10 @@ static int svm_exit_io(struct svm_vcpu *svm)
 	return hv_exit_pio(&svm->vcpu, &io);
 }
 
-/* APM Vol. 2, 15.25.6: EXITINFO1 is a #PF-style error code, EXITINFO2 the
- * guest-physical address. */
+/*
+ * APM Vol. 2, 15.25.6: EXITINFO1 is a #PF-style error code, EXITINFO2 the
+ * guest-physical address.
+ */
 static int svm_exit_npf(struct svm_vcpu *svm)
 {
 	u64 error = svm->vmcb->control.exit_info_1;

@@ -47,11 +47,9 @@ static bool svm_decode_mov(struct svm_vcpu *svm, struct hv_emu_cpu *cpu,
 
 		if (b == 0xf0)
 			lock = true;
-		else if (b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 ||
-			 b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-			 b == 0x64 || b == 0x65)
-			continue;
-		else
+		else if (b != 0x66 && b != 0x67 && b != 0xf2 && b != 0xf3 &&
+			 b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e &&
+			 b != 0x64 && b != 0x65)
 			break;
 	}
 	if (long_mode && (insn[i] & 0xf0) == 0x40)
@@ -111,29 +109,22 @@ static int svm_mov_dr(struct svm_vcpu *svm, struct svm_mov *m, u64 *reg)
 			return -EOPNOTSUPP;	/* #UD */
 		n += 2;
 	}
-	if (n < 4) {
-		if (m->to_reg)
-			*reg = svm->db[n];
-		else
-			svm->db[n] = *reg;
-	} else if (n == 6) {
-		if (m->to_reg)
-			*reg = svm->dr6;
-		else if (*reg >> 32)
-			return -EINVAL;
-		else
-			svm->dr6 = (*reg & 0xe00f) | HV_DR6_INIT;	/* B0-3, BD, BS, BT */
-	} else if (n == 7) {
-		if (m->to_reg)
-			*reg = svm->dr7;
-		else if (*reg >> 32)
-			return -EINVAL;
-		else
-			svm->dr7 = (*reg & ~HV_DR7_INIT & 0xffff2bff) |
-				   HV_DR7_INIT;
-	} else {
+	if (n > 7)
 		return -EOPNOTSUPP;
+	if (m->to_reg) {
+		*reg = n < 4 ? svm->db[n] : n == 6 ? svm->dr6 : svm->dr7;
+		return 0;
 	}
+	if (n < 4) {
+		svm->db[n] = *reg;
+		return 0;
+	}
+	if (*reg >> 32)		/* SDM 17.2.4: upper bits must be 0 */
+		return -EINVAL;
+	if (n == 6)		/* writable: B0-3, BD, BS, BT */
+		svm->dr6 = (*reg & 0xe00f) | HV_DR6_INIT;
+	else
+		svm->dr7 = (*reg & ~HV_DR7_INIT & 0xffff2bff) | HV_DR7_INIT;
 	return 0;
 }
 
