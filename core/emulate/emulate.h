@@ -153,7 +153,8 @@ int hv_emu_translate(const struct hv_emu_cpu *cpu,
 /*
  * Copy to/from guest linear memory at @la (the caller has applied the
  * segment base; page crossings handled), for string I/O.  Same returns as
- * translate; an MMIO page gives HV_EMU_ERROR with exc->err = -ENOENT.
+ * translate (plus #GP(0) for a non-canonical @la in long mode); an MMIO
+ * page gives HV_EMU_ERROR with exc->err = -ENOENT.
  */
 int hv_emu_read_linear(const struct hv_emu_cpu *cpu,
 		       const struct hv_emu_env *env, u64 la, void *buf,

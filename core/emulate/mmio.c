@@ -26,11 +26,12 @@ void hv_emu_reset(struct hv_emu *emu)
 
 void hv_emu_mmio_complete(struct hv_emu *emu, const void *data)
 {
-	struct hv_emu_mmio_req *e = &emu->log[emu->nr_log];
+	struct hv_emu_mmio_req *e;
 
 	if (!emu->pending)
 		return;
-	if (!e->is_write) {
+	e = &emu->log[emu->nr_log];
+	if (!e->is_write && data) {
 		memcpy(e->data, data, e->len);
 		memcpy(emu->req.data, data, e->len);
 	}
@@ -224,7 +225,7 @@ static int mem_read(struct emu_ctxt *c, const struct emu_mem *m, u64 *val)
 static int mem_write(struct emu_ctxt *c, const struct emu_mem *m, u64 val)
 {
 	const struct hv_emu_env *env = c->env;
-	u8 buf[8], probe[8];
+	u8 buf[8], old[8];
 	unsigned int i, off;
 	int rc;
 
@@ -236,22 +237,28 @@ static int mem_write(struct emu_ctxt *c, const struct emu_mem *m, u64 val)
 		return rc ? env_error(c, rc) : 0;
 	}
 
-	/* Split: write nothing unless both pages are RAM. */
+	/*
+	 * Split: write nothing unless both pages are RAM.  A read-only slot
+	 * reads like RAM and only fails the write: then the first piece,
+	 * already written, gets its old bytes back.
+	 */
 	for (i = 0, off = 0; i < 2; off += m->len[i++]) {
-		rc = env->read_phys(env->ctx, m->gpa[i], probe, m->len[i]);
+		rc = env->read_phys(env->ctx, m->gpa[i], old + off, m->len[i]);
 		if (rc == -ENOENT)
 			return HV_EMU_UNHANDLED;
 		if (rc)
 			return env_error(c, rc);
 	}
-	for (i = 0, off = 0; i < 2; off += m->len[i++]) {
-		rc = env->write_phys(env->ctx, m->gpa[i], buf + off, m->len[i]);
-		if (rc == -ENOENT)
-			return HV_EMU_UNHANDLED;	/* read-only page */
+	rc = env->write_phys(env->ctx, m->gpa[0], buf, m->len[0]);
+	if (!rc) {
+		rc = env->write_phys(env->ctx, m->gpa[1], buf + m->len[0],
+				     m->len[1]);
 		if (rc)
-			return env_error(c, rc);
+			env->write_phys(env->ctx, m->gpa[0], old, m->len[0]);
 	}
-	return 0;
+	if (rc == -ENOENT)
+		return HV_EMU_UNHANDLED;
+	return rc ? env_error(c, rc) : 0;
 }
 
 static bool alu_writes(unsigned int alu)

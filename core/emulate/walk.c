@@ -246,9 +246,10 @@ int hv_emu_translate(const struct hv_emu_cpu *cpu,
 
 /*
  * Copy @len bytes between @buf and guest linear memory at @la, page by
- * page.  A write translates every page before writing any, so that a #PF
- * leaves memory untouched; a page that turns out not to be writable RAM
- * (-ENOENT from write_phys) may still leave the earlier pages written.
+ * page; a non-canonical address in long mode raises #GP(0).  A write
+ * translates every page before writing any, so that a #PF leaves memory
+ * untouched; a page that turns out not to be writable RAM (-ENOENT from
+ * write_phys) may still leave the earlier pages written.
  */
 static int linear_copy(const struct hv_emu_cpu *cpu,
 		       const struct hv_emu_env *env, u64 la, void *buf,
@@ -261,6 +262,13 @@ static int linear_copy(const struct hv_emu_cpu *cpu,
 	unsigned int done, n;
 	int pass, rc;
 	u64 cur, gpa;
+
+	/* In long mode every byte must be canonical (SDM Vol 3A 3.3.7.1). */
+	if ((cpu->efer & EMU_EFER_LMA) && len &&
+	    (!emu_canonical(la) || !emu_canonical(la + len - 1))) {
+		hv_emu_set_exc(exc, EMU_VEC_GP, true, 0);
+		return HV_EMU_EXCEPTION;
+	}
 
 	for (pass = write ? 0 : 1; pass < 2; pass++) {
 		cur = la & wrap;

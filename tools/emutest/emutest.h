@@ -33,32 +33,32 @@
 #define DATA		0x200000ULL	/* free RAM for test data */
 
 /* CR0, CR4, EFER, RFLAGS bits (SDM Vol 3A 2.5, 2.2.1; Vol 1 3.4.3). */
-#define CR0_PE		(1ULL << 0)
-#define CR0_WP		(1ULL << 16)
-#define CR0_PG		(1ULL << 31)
-#define CR4_PSE		(1ULL << 4)
-#define CR4_PAE		(1ULL << 5)
-#define CR4_LA57	(1ULL << 12)
-#define CR4_SMEP	(1ULL << 20)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA	(1ULL << 10)
-#define EFER_NXE	(1ULL << 11)
-#define FL_CF		(1ULL << 0)
-#define FL_PF		(1ULL << 2)
-#define FL_AF		(1ULL << 4)
-#define FL_ZF		(1ULL << 6)
-#define FL_SF		(1ULL << 7)
-#define FL_IF		(1ULL << 9)
-#define FL_DF		(1ULL << 10)
-#define FL_OF		(1ULL << 11)
+#define CR0_PE		BIT_ULL(0)
+#define CR0_WP		BIT_ULL(16)
+#define CR0_PG		BIT_ULL(31)
+#define CR4_PSE		BIT_ULL(4)
+#define CR4_PAE		BIT_ULL(5)
+#define CR4_LA57	BIT_ULL(12)
+#define CR4_SMEP	BIT_ULL(20)
+#define EFER_LME	BIT_ULL(8)
+#define EFER_LMA	BIT_ULL(10)
+#define EFER_NXE	BIT_ULL(11)
+#define FL_CF		BIT_ULL(0)
+#define FL_PF		BIT_ULL(2)
+#define FL_AF		BIT_ULL(4)
+#define FL_ZF		BIT_ULL(6)
+#define FL_SF		BIT_ULL(7)
+#define FL_IF		BIT_ULL(9)
+#define FL_DF		BIT_ULL(10)
+#define FL_OF		BIT_ULL(11)
 #define FL_ARITH	(FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
 /* Paging-structure entry bits (SDM Vol 3A 4.3-4.5). */
-#define P_P		(1ULL << 0)
-#define P_RW		(1ULL << 1)
-#define P_US		(1ULL << 2)
-#define P_PS		(1ULL << 7)
-#define P_XD		(1ULL << 63)
+#define P_P		BIT_ULL(0)
+#define P_RW		BIT_ULL(1)
+#define P_US		BIT_ULL(2)
+#define P_PS		BIT_ULL(7)
+#define P_XD		BIT_ULL(63)
 #define P_ALL		(P_P | P_RW | P_US)
 
 /* #PF error code (SDM Vol 3A 4.7). */
@@ -90,11 +90,11 @@ extern int nram_writes;		/* write_phys calls that hit RAM */
 void mmio_queue(u64 data);
 
 /* Framework. */
-void begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void begin(const char *fmt, ...) __printf(1, 2);
 void end(void);
 void fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+	__printf(3, 4);
+void diag(const char *fmt, ...) __printf(1, 2);
 
 #define CHECK(cond) do {						\
 	if (!(cond))							\

@@ -257,7 +257,8 @@ static void reset_all(void)
 		rom[i] = i * 7 + 3;
 	memset(mmio_mem, 0, sizeof(mmio_mem));
 	nrec = 0;
-	rdq_n = rdq_pos = 0;
+	rdq_n = 0;
+	rdq_pos = 0;
 	nram_writes = 0;
 	ncalls = 0;
 	hv_emu_reset(&emu);

@@ -37,21 +37,58 @@ static u64 nat_##op##_##T(u64 a, u64 b, u64 *fl)			\
 	return x;							\
 }
 
-#define NATIVE_ALL(m, op) m(op, u8) m(op, u16) m(op, u32) m(op, u64)
-
-NATIVE_ALL(NATIVE_BIN, add)
-NATIVE_ALL(NATIVE_BIN, or)
-NATIVE_ALL(NATIVE_BIN, adc)
-NATIVE_ALL(NATIVE_BIN, sbb)
-NATIVE_ALL(NATIVE_BIN, and)
-NATIVE_ALL(NATIVE_BIN, sub)
-NATIVE_ALL(NATIVE_BIN, xor)
-NATIVE_ALL(NATIVE_BIN, cmp)
-NATIVE_ALL(NATIVE_BIN, test)
-NATIVE_ALL(NATIVE_UN, not)
-NATIVE_ALL(NATIVE_UN, neg)
-NATIVE_ALL(NATIVE_UN, inc)
-NATIVE_ALL(NATIVE_UN, dec)
+NATIVE_BIN(add, u8)
+NATIVE_BIN(add, u16)
+NATIVE_BIN(add, u32)
+NATIVE_BIN(add, u64)
+NATIVE_BIN(or, u8)
+NATIVE_BIN(or, u16)
+NATIVE_BIN(or, u32)
+NATIVE_BIN(or, u64)
+NATIVE_BIN(adc, u8)
+NATIVE_BIN(adc, u16)
+NATIVE_BIN(adc, u32)
+NATIVE_BIN(adc, u64)
+NATIVE_BIN(sbb, u8)
+NATIVE_BIN(sbb, u16)
+NATIVE_BIN(sbb, u32)
+NATIVE_BIN(sbb, u64)
+NATIVE_BIN(and, u8)
+NATIVE_BIN(and, u16)
+NATIVE_BIN(and, u32)
+NATIVE_BIN(and, u64)
+NATIVE_BIN(sub, u8)
+NATIVE_BIN(sub, u16)
+NATIVE_BIN(sub, u32)
+NATIVE_BIN(sub, u64)
+NATIVE_BIN(xor, u8)
+NATIVE_BIN(xor, u16)
+NATIVE_BIN(xor, u32)
+NATIVE_BIN(xor, u64)
+NATIVE_BIN(cmp, u8)
+NATIVE_BIN(cmp, u16)
+NATIVE_BIN(cmp, u32)
+NATIVE_BIN(cmp, u64)
+NATIVE_BIN(test, u8)
+NATIVE_BIN(test, u16)
+NATIVE_BIN(test, u32)
+NATIVE_BIN(test, u64)
+NATIVE_UN(not, u8)
+NATIVE_UN(not, u16)
+NATIVE_UN(not, u32)
+NATIVE_UN(not, u64)
+NATIVE_UN(neg, u8)
+NATIVE_UN(neg, u16)
+NATIVE_UN(neg, u32)
+NATIVE_UN(neg, u64)
+NATIVE_UN(inc, u8)
+NATIVE_UN(inc, u16)
+NATIVE_UN(inc, u32)
+NATIVE_UN(inc, u64)
+NATIVE_UN(dec, u8)
+NATIVE_UN(dec, u16)
+NATIVE_UN(dec, u32)
+NATIVE_UN(dec, u64)
 
 typedef u64 (*native_fn)(u64 a, u64 b, u64 *fl);
 
@@ -95,10 +132,14 @@ static const u64 values[] = {
 	0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffffULL,
 	0x8000000000000000ULL, ~0ULL, 0x0f0f0f0f0f0f0f0fULL,
 	0x123456789abcdef0ULL, 0xfedcba9876543210ULL,
+	/* varied low nibbles, for AF */
+	0x3, 0x8, 0x9, 0x3c, 0xc5, 0x5a5a5a5a5a5a5a5aULL,
+	0xa5a5a5a5a5a5a5a5ULL, 0x0123456789abcdefULL, 0x8877665544332211ULL,
+	0x00000001fffffffeULL,
 };
 
-enum form {
-	F_MR,		/* op r/m, reg: 00, 01, 08, ... 84, 85 */
+enum op_form {
+	F_MR,		/* op r/m,reg: 00, 01, 08, ... 84, 85 */
 	F_RM,		/* op reg, r/m: 02, 03, 0A, ... */
 	F_MI,		/* op r/m, imm: 80, 81, F6 /0, F7 /0 */
 	F_MI8,		/* op r/m, imm8: 83 */
@@ -155,7 +196,7 @@ static u64 merge(u64 old, u64 val, unsigned int size)
  * the other flags): the memory operand at M (MMIO), the register
  * operand in RDX/DL, the immediate in the encoding.
  */
-static void check_op(const struct op *op, enum form form, unsigned int size,
+static void check_op(const struct op *op, enum op_form form, unsigned int size,
 		     u8 opc, u8 modrm)
 {
 	unsigned int ia, ib, pre, immlen = 0, n;

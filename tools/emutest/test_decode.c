@@ -211,7 +211,7 @@ static void mov_cases(void)
 	}
 }
 
-static void xchg(void)
+static void xchg_tests(void)
 {
 	begin("decode: 86 xchg [rbx],ch; F0 87 lock xchg; 48 87");
 	setup_long();
@@ -355,7 +355,7 @@ static void riprel(void)
 	CHECK_EQ(nrec, 0);
 }
 
-static void canonical(void)
+static void canonical_tests(void)
 {
 	begin("decode: non-canonical operand: #GP(0), #SS(0) via rSP/rBP");
 	setup_long();
@@ -552,7 +552,7 @@ static void addressing16(void)
 	CHECK_REC(0, 0xa0010, 2, true, cpu.gpr[HV_RAX] & 0xffff);
 }
 
-static void fetch(void)
+static void fetch_tests(void)
 {
 	begin("fetch: instruction across two discontiguous pages");
 	setup_long();
@@ -614,7 +614,7 @@ static void fetch(void)
 	CHECK_EQ(nrec, 1);
 }
 
-static void unhandled(void)
+static void unhandled_tests(void)
 {
 	static const struct { const char *code; unsigned int len; } t[] = {
 		{ C("\x89\xd8") },		/* mov eax,ebx: no memory */
@@ -663,7 +663,7 @@ static void unhandled(void)
 	CHECK_EQ(nram_writes, 0);
 }
 
-static void lock(void)
+static void lock_tests(void)
 {
 	static const struct {
 		const char *code;
@@ -718,13 +718,13 @@ static void lock(void)
 void test_decode(void)
 {
 	mov_cases();
-	xchg();
+	xchg_tests();
 	addressing64();
 	riprel();
-	canonical();
+	canonical_tests();
 	addressing32();
 	addressing16();
-	fetch();
-	unhandled();
-	lock();
+	fetch_tests();
+	unhandled_tests();
+	lock_tests();
 }

@@ -238,6 +238,19 @@ static void split(void)
 	cpu.gpr[HV_RBX] = 0x40003ffe;
 	CHECK_EQ(run(), HV_EMU_EXCEPTION);
 	CHECK_EQ(emu.exc.cr2, 0x40004000);
+	/* RAM then ROM: the write cannot be done, RAM is left as it was. */
+	map_4k(0x40004000, 0x60000, P_ALL);
+	map_4k(0x40005000, ROM_BASE, P_ALL);
+	ram[0x60fff] = 0x77;
+	cpu.gpr[HV_RBX] = 0x40004ffe;
+	CODE_BYTES("\x89\x0b");
+	CHECK_EQ(run(), HV_EMU_UNHANDLED);
+	CHECK_EQ(ram[0x60ffe], 0);
+	CHECK_EQ(ram[0x60fff], 0x77);
+	CODE_BYTES("\x8b\x03");		/* reading it is fine */
+	CHECK_EQ(run(), HV_EMU_DONE);
+	CHECK_EQ(cpu.gpr[HV_RAX], 0x0a037700);
+	CHECK_EQ(nrec, 0);
 }
 
 static void protection(void)
@@ -313,6 +326,16 @@ static void modes(void)
 	CHECK_EQ(run(), HV_EMU_DONE);
 	CHECK_EQ(cpu.gpr[HV_RAX], 0x42);
 	CHECK_REC(0, 0xd0000100, 1, false, 0x42);
+
+	begin("protocol: virtual-8086 mode is 16-bit code whatever CS.D");
+	setup_pm(true);
+	cpu.rflags |= 1ULL << 17;			/* VM */
+	cpu.cpl = 3;
+	cpu.seg[HV_DS].base = 0xa0000;
+	cpu.gpr[HV_RBX] = 0xffff0010;
+	CODE_BYTES("\x89\x07");			/* mov [bx],ax */
+	CHECK_EQ(run(), HV_EMU_DONE);
+	CHECK_REC(0, 0xa0010, 2, true, cpu.gpr[HV_RAX] & 0xffff);
 
 	begin("protocol: compatibility mode (LMA, CS.L=0) is 32-bit code");
 	setup_long();

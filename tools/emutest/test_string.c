@@ -8,16 +8,16 @@
 
 #define M	(MMIO_BASE + 0x100)
 
-static void done(const char *file, int line, int st, u64 rip)
+static void done_at(const char *file, int line, int st, u64 rip)
 {
 	if (st != HV_EMU_DONE || cpu.rip != rip)
 		fail(file, line, "status %d rip %#llx, expected done at %#llx",
 		     st, (unsigned long long)cpu.rip, (unsigned long long)rip);
 }
 
-#define DONE_AT(rip)	done(__FILE__, __LINE__, run(), rip)
+#define DONE_AT(rip)	done_at(__FILE__, __LINE__, run(), rip)
 
-static void movs(void)
+static void movs_tests(void)
 {
 	begin("string: movsb RAM -> MMIO, DF=0");
 	setup_long();
@@ -117,7 +117,7 @@ static void movs(void)
 	CHECK_EQ(emu.exc.cr2, 0x40001000);
 }
 
-static void rep(void)
+static void rep_tests(void)
 {
 	int elems;
 
@@ -221,7 +221,7 @@ static void rep(void)
 	CHECK_EQ(cpu.rip, CODE + 2);
 }
 
-static void wrap(void)
+static void wrap_tests(void)
 {
 	int elems;
 
@@ -303,7 +303,7 @@ static void wrap(void)
 
 void test_string(void)
 {
-	movs();
-	rep();
-	wrap();
+	movs_tests();
+	rep_tests();
+	wrap_tests();
 }

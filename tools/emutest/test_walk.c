@@ -122,6 +122,13 @@ static void walk_32(void)
 	PF(0x00404000, F, PF_I);
 	PF(0x00404000, F | U, PF_I | PF_U);
 
+	begin("walk: 32-bit paging, EFER.NXE alone neither sets I/D nor XD");
+	setup_32();
+	cpu.efer = EFER_NXE;
+	PF(0x00404000, F, 0);
+	wr32(0x11000 + 3 * 4, 0x55000 | P_ALL);
+	OK(0x00403000, F, 0x55000);
+
 	begin("walk: 32-bit paging, U/S and R/W combine over both levels");
 	setup_32();
 	wr32(0x11000 + 3 * 4, 0x55000 | P_P | P_RW);	/* supervisor PTE */
@@ -349,7 +356,7 @@ static void walk_4level(void)
 	CHECK_EQ(exc.err, -EOPNOTSUPP);
 }
 
-static void linear(void)
+static void linear_tests(void)
 {
 	struct hv_emu_exception e;
 	u8 buf[16];
@@ -393,6 +400,21 @@ static void linear(void)
 	CHECK_EQ(e.err, -ENOENT);
 	CHECK_EQ(nrec, 0);
 
+	begin("linear: non-canonical in long mode is #GP(0)");
+	setup_long();
+	rc = hv_emu_read_linear(&cpu, &env, 0x0000800000000000ULL, buf, 1, &e);
+	CHECK_EQ(rc, HV_EMU_EXCEPTION);
+	CHECK_EQ(e.vector, 13);
+	CHECK_EQ(e.has_error_code, 1);
+	CHECK_EQ(e.error_code, 0);
+	rc = hv_emu_write_linear(&cpu, &env, 0x00007ffffffffffcULL, buf, 8,
+				 &e);
+	CHECK_EQ(rc, HV_EMU_EXCEPTION);
+	CHECK_EQ(e.vector, 13);
+	rc = hv_emu_read_linear(&cpu, &env, 0xffff800000000000ULL, buf, 1, &e);
+	CHECK_EQ(rc, HV_EMU_EXCEPTION);
+	CHECK_EQ(e.vector, 14);			/* canonical, not mapped */
+
 	begin("linear: CPL 3 is a user access");
 	setup_long();
 	map_4k(0x40000000, 0x30000, P_P | P_RW);
@@ -422,5 +444,5 @@ void test_walk(void)
 	walk_32();
 	walk_pae();
 	walk_4level();
-	linear();
+	linear_tests();
 }

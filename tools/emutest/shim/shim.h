@@ -47,5 +47,6 @@ typedef int64_t s64;
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define fallthrough		__attribute__((__fallthrough__))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 
 #endif /* EMUTEST_SHIM_H */
