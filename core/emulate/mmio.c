@@ -203,21 +203,21 @@ static int mmio_access(struct emu_ctxt *c, u64 gpa, unsigned int len,
 static int mem_read(struct emu_ctxt *c, const struct emu_mem *m, u64 *val)
 {
 	const struct hv_emu_env *env = c->env;
+	unsigned int i, off;
 	u8 buf[8];
 	int rc;
 
-	rc = env->read_phys(env->ctx, m->gpa[0], buf, m->len[0]);
-	if (rc == -ENOENT && !m->len[1])
-		rc = mmio_access(c, m->gpa[0], m->size, false, buf);
-	else if (!rc && m->len[1])
-		rc = env->read_phys(env->ctx, m->gpa[1], buf + m->len[0],
-				    m->len[1]);
-	if (rc == -ENOENT)
-		return HV_EMU_UNHANDLED;
-	if (rc < 0)
-		return env_error(c, rc);
-	if (rc)
-		return rc;
+	for (i = 0, off = 0; i < 2 && m->len[i]; off += m->len[i++]) {
+		rc = env->read_phys(env->ctx, m->gpa[i], buf + off, m->len[i]);
+		if (rc == -ENOENT && !m->len[1])
+			rc = mmio_access(c, m->gpa[0], m->size, false, buf);
+		else if (rc == -ENOENT)
+			return HV_EMU_UNHANDLED;
+		else if (rc)
+			return env_error(c, rc);
+		if (rc)
+			return rc;	/* HV_EMU_MMIO or HV_EMU_ERROR */
+	}
 	*val = bytes_to_u64(buf, m->size);
 	return 0;
 }
