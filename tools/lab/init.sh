@@ -1,0 +1,140 @@
+#!/bin/sh
+# /init of the hv lab's initramfs (busybox sh, PID 1). Built into the
+# initramfs by tools/lab/initramfs.sh; its output is read by
+# tools/lab/parse.awk. See Documentation/testing.md.
+#
+# Kernel command line:
+#   hvlab.mode=main        hv runs /lab/tests.list, then the reference
+#                          (stock kvm_amd or kvm_intel) runs it again
+#   hvlab.mode=nosupport   hv only runs /lab/nosupport.list, which loads
+#                          hv itself (a CPU it must refuse)
+#   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
+#   hvlab.tfactor=N        multiply every test's timeout by N
+#
+# The kernel console is the first serial port (ttyS0). This script and the
+# tests write to the second one (ttyS1), which carries nothing else, so that
+# kernel messages never cut its lines; the kernel log reaches it through
+# dmesg, step by step. Every line the host needs there starts with a marker:
+#   HVLAB-START mode=M             init is running
+#   HVLAB-INFO key: value          uname, CPUs, virtualization flags
+#   HVLAB-BEGIN HV SUITE NAME T U  a step starts (a test, or @load, @unload,
+#                                  @boot), with its timeout T in seconds, at
+#                                  uptime U
+#   HVLAB-KLOG HV NAME: LINE       the kernel log of that step (dmesg -r)
+#   HVLAB-END HV SUITE NAME rc=RC secs=S timedout=0|1
+#   HVLAB-DONE                     all done; poweroff follows
+# A test's own output (KTAP) goes there as it is, between its BEGIN and END
+# lines.
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+exec </dev/null >/dev/ttyS1 2>&1
+# Bochs sends serial data at the baud rate, and 9600 is the default.
+stty -F /dev/ttyS1 115200
+cd /tmp || exit 1
+
+mode=main
+hvs=hv,kvm
+tfactor=1
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case $arg in
+	hvlab.mode=*) mode=${arg#*=} ;;
+	hvlab.hvs=*) hvs=${arg#*=} ;;
+	hvlab.tfactor=*) tfactor=${arg#*=} ;;
+	esac
+done
+
+# Print and clear the kernel log, each line attributed to step $2 of
+# hypervisor $1; only lines of level $3 or more urgent (default: all).
+klog() {
+	dmesg -c -r | awk -v tag="HVLAB-KLOG $1 $2: " -v max="${3:-7}" '
+		{ level = substr($0, 2, index($0, ">") - 2) % 8 }
+		level <= max { print tag $0 }'
+}
+
+# step HV SUITE NAME TIMEOUT CMD...: run CMD under a timeout (busybox timeout
+# kills only CMD itself: every process left is killed afterwards), time it
+# from /proc/uptime, then print the kernel log it caused and its result.
+step() {
+	s_hv=$1 s_suite=$2 s_name=$3 s_limit=$4
+	shift 4
+	read -r s_t0 _ </proc/uptime
+	echo "HVLAB-BEGIN $s_hv $s_suite $s_name $s_limit $s_t0"
+	timeout -s KILL "$s_limit" "$@" </dev/null 3<&-
+	s_rc=$?
+	read -r s_t1 _ </proc/uptime
+	kill -9 -1 2>/dev/null
+	klog "$s_hv" "$s_name"
+	s_secs=$(awk -v a="$s_t0" -v b="$s_t1" 'BEGIN { printf "%.2f", b - a }')
+	s_timedout=0
+	if [ "$s_rc" -ne 0 ] && awk -v s="$s_secs" -v t="$s_limit" 'BEGIN { exit !(s >= t) }'; then
+		s_timedout=1
+	fi
+	echo "HVLAB-END $s_hv $s_suite $s_name rc=$s_rc secs=$s_secs timedout=$s_timedout"
+}
+
+# run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout").
+run_list() {
+	[ -s "$4" ] || return 0
+	exec 3<"$4"
+	while read -r r_name r_limit _ <&3; do
+		case $r_name in '' | '#'*) continue ;; esac
+		step "$1" "$3" "$r_name" $((r_limit * tfactor)) \
+			"/lab/selftests/$r_name" --dev "$2"
+	done
+	exec 3<&-
+}
+
+wants() {
+	case ",$hvs," in *",$1,"*) return 0 ;; esac
+	return 1
+}
+
+echo "HVLAB-START mode=$mode"
+echo "HVLAB-INFO kernel: $(uname -r)"
+echo "HVLAB-INFO cpus: $(grep -c '^processor' /proc/cpuinfo) online ($(cat /sys/devices/system/cpu/online))"
+vendor=$(awk '/^vendor_id/ { print $3; exit }' /proc/cpuinfo)
+echo "HVLAB-INFO cpu: $vendor$(awk '/^(flags|vmx flags)/ { for (i = 1; i <= NF; i++)
+	if ($i ~ /^(svm|npt|nrip_save|vmx|ept|vpid|x2apic)$/) printf " %s", $i } /^$/ { exit }' /proc/cpuinfo)"
+read -r t _ </proc/uptime
+echo "HVLAB-BEGIN - - @boot 60 $t"
+# Warnings and worse only: the whole boot log would take minutes to send in
+# Bochs.
+klog - @boot 4
+echo "HVLAB-END - - @boot rc=0 secs=0 timedout=0"
+
+case $mode in
+main)
+	if wants hv; then
+		step hv selftests @load $((120 * tfactor)) modprobe hv
+		run_list hv /dev/hv selftests /lab/tests.list
+		if [ -d /sys/module/hv ]; then
+			step hv selftests @unload $((120 * tfactor)) rmmod hv
+		fi
+	fi
+	if wants kvm; then
+		case $vendor in
+		AuthenticAMD) kvm=kvm_amd ;;
+		*) kvm=kvm_intel ;;
+		esac
+		step kvm selftests @load $((120 * tfactor)) modprobe $kvm
+		run_list kvm /dev/kvm selftests /lab/tests.list
+	fi
+	;;
+nosupport)
+	run_list hv /dev/hv nosupport /lab/nosupport.list
+	;;
+*)
+	echo "HVLAB-INFO error: unknown hvlab.mode=$mode"
+	;;
+esac
+
+echo "HVLAB-DONE"
+poweroff -f
+# Not reached unless poweroff failed: do not let PID 1 exit (that panics).
+echo o >/proc/sysrq-trigger
+while :; do sleep 60; done
