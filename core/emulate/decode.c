@@ -262,7 +262,7 @@ static int decode_ea32(struct emu_ctxt *c, unsigned int *pos, u8 mod,
 /* Look the opcode up; returns the descriptor, kind EMU_K_NONE if none. */
 static struct emu_opdesc lookup(u8 b, bool twobyte)
 {
-	struct emu_opdesc d = { EMU_K_NONE };
+	struct emu_opdesc d = { .kind = EMU_K_NONE };
 
 	if (twobyte) {
 		if (b == 0xb6 || b == 0xb7)

@@ -425,6 +425,12 @@ static void addressing32(void)
 	/* Upper halves of 64-bit registers do not take part. */
 	cpu.gpr[HV_RBX] = 0x12345678e0000300ULL;
 	CHECK_EQ(LOAD32("\x8b\x03"), 0xd0000300);
+	/* moffs32 with DS and with an FS override; 67: moffs16. */
+	cpu.seg[HV_FS].base = 0xd0000000;
+	CHECK_EQ(LOAD32("\xa1\x00\x04\x00\xe0"), 0xd0000400);
+	CHECK_EQ(LOAD32("\x64\xa1\x00\x05\x00\x00"), 0xd0000500);
+	CHECK_EQ(LOAD32("\x64\x67\xa0\x00\x06"), 0xd0000600);
+	CHECK_EQ(recs[0].len, 1);
 
 	begin("decode: 32-bit mode, 66 and 67 prefixes, CS.D=0");
 	setup_pm(true);
