@@ -72,7 +72,7 @@ enum { REP_MOVS_TO, REP_STOS_TO, REP_MOVS_FROM };
 
 static void guest_mmio_string(u64 op, u64 count)
 {
-	u64 rsi, rdi, rcx = count;
+	u64 rsi = 0, rdi = 0, rcx = count;
 
 	switch (op) {
 	case REP_MOVS_TO:

@@ -12,7 +12,6 @@
 
 #include "vm.h"
 
-extern const char guest_trampoline[];
 extern const u64 guest_exception_vectors[32];
 
 #define PAGE_SIZE	4096ULL

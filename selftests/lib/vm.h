@@ -134,6 +134,8 @@ void vcpu_free(struct vcpu *vcpu);
  * GUEST_REAL:    fn is a guest-physical address (blob); CS = fn >> 4, IP = 0.
  */
 void vcpu_enter(struct vcpu *vcpu, const void *fn, int nargs, ...);
+/* Where vcpu_enter() starts a long-mode vCPU (RIP before the first run). */
+extern const char guest_trampoline[];
 
 void vcpu_get_regs(struct vcpu *vcpu, struct hv_regs *regs);
 void vcpu_set_regs(struct vcpu *vcpu, const struct hv_regs *regs);
