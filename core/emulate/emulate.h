@@ -99,7 +99,7 @@ enum hv_emu_status {
 
 struct hv_emu_mmio_req {
 	u64 gpa;
-	u32 len;		/* 1, 2, 4 or 8; never crosses a page */
+	u32 len;		/* 1..8 (a piece of a split access); in one page */
 	bool is_write;
 	u8 data[8];		/* write: the bytes; read: filled on complete */
 };

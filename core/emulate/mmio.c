@@ -197,8 +197,10 @@ static int mmio_access(struct emu_ctxt *c, u64 gpa, unsigned int len,
 
 /*
  * Reads and writes of a resolved operand.  An operand split across two
- * pages is only supported when both pieces are RAM: anything else is
- * HV_EMU_UNHANDLED (see Documentation/emulator.md).
+ * pages is done piece by piece, each piece RAM or its own MMIO access,
+ * as KVM splits it (a write to a read-only slot is an MMIO write).  On a
+ * re-run a RAM piece before an MMIO piece is simply done again, with the
+ * same bytes.
  */
 static int mem_read(struct emu_ctxt *c, const struct emu_mem *m, u64 *val)
 {
@@ -209,12 +211,11 @@ static int mem_read(struct emu_ctxt *c, const struct emu_mem *m, u64 *val)
 
 	for (i = 0, off = 0; i < 2 && m->len[i]; off += m->len[i++]) {
 		rc = env->read_phys(env->ctx, m->gpa[i], buf + off, m->len[i]);
-		if (rc == -ENOENT && !m->len[1])
-			rc = mmio_access(c, m->gpa[0], m->size, false, buf);
-		else if (rc == -ENOENT)
-			return HV_EMU_UNHANDLED;
+		if (rc == -ENOENT)
+			rc = mmio_access(c, m->gpa[i], m->len[i], false,
+					 buf + off);
 		else if (rc)
-			return env_error(c, rc);
+			rc = env_error(c, rc);
 		if (rc)
 			return rc;	/* HV_EMU_MMIO or HV_EMU_ERROR */
 	}
@@ -225,40 +226,22 @@ static int mem_read(struct emu_ctxt *c, const struct emu_mem *m, u64 *val)
 static int mem_write(struct emu_ctxt *c, const struct emu_mem *m, u64 val)
 {
 	const struct hv_emu_env *env = c->env;
-	u8 buf[8], old[8];
 	unsigned int i, off;
+	u8 buf[8];
 	int rc;
 
 	bytes_from_u64(buf, val, m->size);
-	if (!m->len[1]) {
-		rc = env->write_phys(env->ctx, m->gpa[0], buf, m->size);
+	for (i = 0, off = 0; i < 2 && m->len[i]; off += m->len[i++]) {
+		rc = env->write_phys(env->ctx, m->gpa[i], buf + off, m->len[i]);
 		if (rc == -ENOENT)
-			return mmio_access(c, m->gpa[0], m->size, true, buf);
-		return rc ? env_error(c, rc) : 0;
-	}
-
-	/*
-	 * Split: write nothing unless both pages are RAM.  A read-only slot
-	 * reads like RAM and only fails the write: then the first piece,
-	 * already written, gets its old bytes back.
-	 */
-	for (i = 0, off = 0; i < 2; off += m->len[i++]) {
-		rc = env->read_phys(env->ctx, m->gpa[i], old + off, m->len[i]);
-		if (rc == -ENOENT)
-			return HV_EMU_UNHANDLED;
+			rc = mmio_access(c, m->gpa[i], m->len[i], true,
+					 buf + off);
+		else if (rc)
+			rc = env_error(c, rc);
 		if (rc)
-			return env_error(c, rc);
+			return rc;
 	}
-	rc = env->write_phys(env->ctx, m->gpa[0], buf, m->len[0]);
-	if (!rc) {
-		rc = env->write_phys(env->ctx, m->gpa[1], buf + m->len[0],
-				     m->len[1]);
-		if (rc)
-			env->write_phys(env->ctx, m->gpa[0], old, m->len[0]);
-	}
-	if (rc == -ENOENT)
-		return HV_EMU_UNHANDLED;
-	return rc ? env_error(c, rc) : 0;
+	return 0;
 }
 
 static bool alu_writes(unsigned int alu)

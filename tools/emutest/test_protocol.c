@@ -220,37 +220,75 @@ static void split(void)
 	CHECK_EQ(ram[0x30ffb], 0x09);
 	CHECK_EQ(nrec, 0);
 
-	begin("protocol: operand across RAM and MMIO is unhandled");
+	begin("protocol: operand across RAM and MMIO is split, as KVM");
 	split_setup();
-	cpu.gpr[HV_RBX] = 0x40001ffe;
+	memcpy(ram + 0x50ffe, "\x11\x22", 2);
+	cpu.gpr[HV_RBX] = 0x40001ffe;		/* RAM then MMIO */
 	CODE_BYTES("\x8b\x03");
-	CHECK_EQ(run(), HV_EMU_UNHANDLED);
+	CHECK_EQ(run(), HV_EMU_DONE);
+	CHECK_EQ(nrec, 1);
+	CHECK_EQ(recs[0].gpa, MMIO_BASE);
+	CHECK_EQ(recs[0].len, 2);
+	CHECK_EQ(recs[0].write, 0);
+	CHECK_EQ(cpu.gpr[HV_RAX] & 0xffff, 0x2211);
+	CHECK_EQ(cpu.gpr[HV_RAX] >> 16, recs[0].data & 0xffff);
+	cpu.rip = CODE;
+	cpu.gpr[HV_RCX] = 0xaabbccdd;
 	CODE_BYTES("\x89\x0b");
-	CHECK_EQ(run(), HV_EMU_UNHANDLED);
-	CHECK_EQ(ram[0x50ffe], 0);		/* nothing half-written */
-	cpu.gpr[HV_RBX] = 0x40002ffe;		/* MMIO then MMIO */
-	CHECK_EQ(run(), HV_EMU_UNHANDLED);
-	CODE_BYTES("\x8b\x03");
-	CHECK_EQ(run(), HV_EMU_UNHANDLED);
-	CHECK_EQ(nrec, 0);
+	CHECK_EQ(run(), HV_EMU_DONE);
+	CHECK_EQ(ram[0x50ffe], 0xdd);
+	CHECK_EQ(ram[0x50fff], 0xcc);
+	CHECK_EQ(nrec, 2);
+	CHECK_EQ(recs[1].gpa, MMIO_BASE);
+	CHECK_EQ(recs[1].len, 2);
+	CHECK_EQ(recs[1].write, 1);
+	CHECK_EQ(recs[1].data, 0xaabb);
+
+	begin("protocol: an 8-byte write across two MMIO pages is two exits");
+	split_setup();
+	cpu.gpr[HV_RBX] = 0x40002ffd;		/* MMIO then MMIO: 3 + 5 */
+	cpu.gpr[HV_RCX] = 0x0807060504030201ULL;
+	CODE_BYTES("\x48\x89\x0b");
+	CHECK_EQ(run(), HV_EMU_DONE);
+	CHECK_EQ(nrec, 2);
+	CHECK_EQ(recs[0].gpa, MMIO_BASE + 0xffd);
+	CHECK_EQ(recs[0].len, 3);
+	CHECK_EQ(recs[0].data, 0x030201);
+	CHECK_EQ(recs[1].gpa, MMIO_BASE + 0x1000);
+	CHECK_EQ(recs[1].len, 5);
+	CHECK_EQ(recs[1].data, 0x0807060504ULL);
 	CHECK_EQ(nram_writes, 0);
-	/* A split second page that is not present is a #PF first. */
+
+	begin("protocol: split operand: a #PF on the second page comes first");
+	split_setup();
 	cpu.gpr[HV_RBX] = 0x40003ffe;
+	CODE_BYTES("\x89\x0b");
 	CHECK_EQ(run(), HV_EMU_EXCEPTION);
 	CHECK_EQ(emu.exc.cr2, 0x40004000);
-	/* RAM then ROM: the write cannot be done, RAM is left as it was. */
+	CHECK_EQ(nrec, 0);
+	CHECK_EQ(nram_writes, 0);
+
+	begin("protocol: split write RAM then ROM: the ROM piece is MMIO");
+	split_setup();
 	map_4k(0x40004000, 0x60000, P_ALL);
 	map_4k(0x40005000, ROM_BASE, P_ALL);
 	ram[0x60fff] = 0x77;
 	cpu.gpr[HV_RBX] = 0x40004ffe;
+	cpu.gpr[HV_RCX] = 0x44332211;
 	CODE_BYTES("\x89\x0b");
-	CHECK_EQ(run(), HV_EMU_UNHANDLED);
-	CHECK_EQ(ram[0x60ffe], 0);
-	CHECK_EQ(ram[0x60fff], 0x77);
-	CODE_BYTES("\x8b\x03");		/* reading it is fine */
 	CHECK_EQ(run(), HV_EMU_DONE);
-	CHECK_EQ(cpu.gpr[HV_RAX], 0x0a037700);
-	CHECK_EQ(nrec, 0);
+	CHECK_EQ(ram[0x60ffe], 0x11);
+	CHECK_EQ(ram[0x60fff], 0x22);
+	CHECK_EQ(nrec, 1);
+	CHECK_EQ(recs[0].gpa, ROM_BASE);
+	CHECK_EQ(recs[0].len, 2);
+	CHECK_EQ(recs[0].write, 1);
+	CHECK_EQ(recs[0].data, 0x4433);
+	cpu.rip = CODE;
+	CODE_BYTES("\x8b\x03");		/* reading it is all RAM/ROM */
+	CHECK_EQ(run(), HV_EMU_DONE);
+	CHECK_EQ(cpu.gpr[HV_RAX], 0x0a032211);
+	CHECK_EQ(nrec, 1);
 }
 
 static void protection(void)
