@@ -52,9 +52,14 @@ int main(int argc, char **argv)
 	SAME(HV_GET_SREGS, KVM_GET_SREGS);
 	SAME(HV_SET_SREGS, KVM_SET_SREGS);
 	SAME(HV_SET_SIGNAL_MASK, KVM_SET_SIGNAL_MASK);
+	SAME(HV_GET_SUPPORTED_CPUID, KVM_GET_SUPPORTED_CPUID);
+	SAME(HV_SET_CPUID2, KVM_SET_CPUID2);
 	group("ioctl numbers");
 
 	SAME(HV_CAP_USER_MEMORY, KVM_CAP_USER_MEMORY);
+	SAME(HV_CAP_EXT_CPUID, KVM_CAP_EXT_CPUID);
+	SAME(HV_CAP_MULTI_ADDRESS_SPACE, KVM_CAP_MULTI_ADDRESS_SPACE);
+	SAME(HV_CPUID_FLAG_SIGNIFCANT_INDEX, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
 	SAME(HV_CAP_NR_VCPUS, KVM_CAP_NR_VCPUS);
 	SAME(HV_CAP_NR_MEMSLOTS, KVM_CAP_NR_MEMSLOTS);
 	SAME(HV_CAP_SYNC_MMU, KVM_CAP_SYNC_MMU);
@@ -122,6 +127,16 @@ int main(int argc, char **argv)
 	SAME_FIELD(hv_sregs, kvm_sregs, apic_base);
 	SAME_FIELD(hv_sregs, kvm_sregs, interrupt_bitmap);
 	SAME(sizeof(struct hv_signal_mask), sizeof(struct kvm_signal_mask));
+	SAME(sizeof(struct hv_cpuid_entry2), sizeof(struct kvm_cpuid_entry2));
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, function);
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, index);
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, flags);
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, eax);
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, edx);
+	SAME(sizeof(struct hv_cpuid2), sizeof(struct kvm_cpuid2));
+	SAME_FIELD(hv_cpuid2, kvm_cpuid2, nent);
+	same(offsetof(struct hv_cpuid2, entries), offsetof(struct kvm_cpuid2, entries),
+	     "hv_cpuid2.entries offset");
 	group("register structures");
 
 	SAME(sizeof(struct hv_run), sizeof(struct kvm_run));

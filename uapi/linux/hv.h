@@ -27,6 +27,7 @@
 #define HV_CREATE_VM			_IO(HVIO, 0x01)	/* arg: machine type */
 #define HV_CHECK_EXTENSION		_IO(HVIO, 0x03)	/* arg: HV_CAP_* */
 #define HV_GET_VCPU_MMAP_SIZE		_IO(HVIO, 0x04)
+#define HV_GET_SUPPORTED_CPUID		_IOWR(HVIO, 0x05, struct hv_cpuid2)
 
 /* ---- ioctls on a VM fd ---- */
 #define HV_CREATE_VCPU			_IO(HVIO, 0x41)	/* arg: vcpu id */
@@ -40,12 +41,14 @@
 #define HV_GET_SREGS			_IOR(HVIO, 0x83, struct hv_sregs)
 #define HV_SET_SREGS			_IOW(HVIO, 0x84, struct hv_sregs)
 #define HV_SET_SIGNAL_MASK		_IOW(HVIO, 0x8b, struct hv_signal_mask)
+#define HV_SET_CPUID2			_IOW(HVIO, 0x90, struct hv_cpuid2)
 
 /*
  * Capability numbers for HV_CHECK_EXTENSION (KVM's KVM_CAP_* values).  Only
  * the ones hv may answer are named here; any other number answers 0.
  */
 #define HV_CAP_USER_MEMORY		3
+#define HV_CAP_EXT_CPUID		7
 #define HV_CAP_NR_VCPUS			9
 #define HV_CAP_NR_MEMSLOTS		10
 #define HV_CAP_SYNC_MMU			16
@@ -55,6 +58,7 @@
 #define HV_CAP_MAX_VCPUS		66
 #define HV_CAP_READONLY_MEM		81
 #define HV_CAP_CHECK_EXTENSION_VM	105
+#define HV_CAP_MULTI_ADDRESS_SPACE	118
 #define HV_CAP_MAX_VCPU_ID		128
 #define HV_CAP_IMMEDIATE_EXIT		136
 
@@ -105,6 +109,23 @@ struct hv_sregs {
 	__u64 efer;
 	__u64 apic_base;
 	__u64 interrupt_bitmap[(HV_NR_INTERRUPTS + 63) / 64];
+};
+
+/* ---- guest CPUID (HV_CAP_EXT_CPUID) ---- */
+#define HV_CPUID_FLAG_SIGNIFCANT_INDEX	(1 << 0)
+
+struct hv_cpuid_entry2 {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 padding[3];
+};
+
+struct hv_cpuid2 {
+	__u32 nent;
+	__u32 padding;
+	struct hv_cpuid_entry2 entries[];
 };
 
 struct hv_signal_mask {
