@@ -218,6 +218,9 @@ int hv_complete_mmio(struct hv_vcpu *vcpu);
 
 /* core/cpuid.c */
 int hv_emulate_cpuid(struct hv_vcpu *vcpu, u8 insn_len);
+void hv_cpuid_init(void);
+bool hv_cr4_valid(u64 cr4);
+bool hv_cr0_valid(u64 cr0);
 
 /* core/fpu.c */
 int hv_fpu_init(void);

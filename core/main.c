@@ -42,6 +42,7 @@ static int __init hv_init(void)
 	r = hv_fpu_init();
 	if (r)
 		return r;
+	hv_cpuid_init();
 
 	r = hv_ops->hardware_setup();
 	if (r)

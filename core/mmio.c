@@ -7,6 +7,8 @@
  */
 #define pr_fmt(fmt) "hv: " fmt
 
+#include <asm/trapnr.h>
+
 #include "hv.h"
 
 /* KVM's emulation-failure layout of run->internal (KVM API doc). */
@@ -60,10 +62,19 @@ int hv_handle_mmio(struct hv_vcpu *vcpu)
 		hv_ops->inject_exception(vcpu, &emu->exc);
 		hv_emu_reset(emu);
 		return 1;
-	case HV_EMU_UNHANDLED:
-		r = hv_mmio_unhandled(vcpu);
+	case HV_EMU_UNHANDLED: {
+		/*
+		 * As KVM: the instruction raises #UD when the guest runs
+		 * again, and a kernel-mode (CPL 0) guest also makes the VMM
+		 * see the failure, with the instruction's bytes.
+		 */
+		struct hv_emu_exception ud = { .vector = X86_TRAP_UD };
+
+		hv_ops->inject_exception(vcpu, &ud);
+		r = cpu.cpl ? 1 : hv_mmio_unhandled(vcpu);
 		hv_emu_reset(emu);
 		return r;
+	}
 	case HV_EMU_ERROR:
 	default:
 		r = emu->err ? emu->err : -EFAULT;

@@ -107,10 +107,17 @@ int svm_vcpu_run(struct hv_vcpu *vcpu)
 	save->rflags = vcpu->regs.rflags;
 
 	hv_fpu_enter_guest(vcpu);
-	/* GIF=0 holds off interrupts and NMIs until the host is back. */
+	/*
+	 * GIF=0 holds off interrupts and NMIs until the host is back.  With
+	 * V_INTR_MASKING the host's RFLAGS.IF at VMRUN decides whether
+	 * physical interrupts make the guest exit (APM Vol. 2, 15.21.1), so
+	 * IF is set for the VMRUN itself; GIF=0 keeps the host unaffected.
+	 */
 	asm volatile("clgi" ::: "memory");
+	raw_local_irq_enable();
 	svm_vmrun(svm->vmcb_pa, vcpu->regs.gpr,
 		  this_cpu_ptr(&svm_cpus)->host_save_pa);
+	raw_local_irq_disable();
 	asm volatile("stgi" ::: "memory");
 	hv_fpu_exit_guest(vcpu);
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;

@@ -67,7 +67,6 @@ void svm_inject_exception(struct hv_vcpu *vcpu,
 			  const struct hv_emu_exception *exc);
 void svm_inject_ud(struct svm_vcpu *svm);
 void svm_inject_gp(struct svm_vcpu *svm);
-bool svm_cr4_valid(struct svm_vcpu *svm, u64 cr4);
 void svm_set_cr4(struct svm_vcpu *svm, u64 cr4);
 bool svm_apic_base_valid(u64 apic_base);
 

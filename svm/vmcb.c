@@ -15,12 +15,6 @@
 /* APM Vol. 2, 15.11: a default PAT for the guest, as at reset. */
 #define SVM_DEFAULT_GPAT	0x0007040600070406ULL
 
-/* CR4 bits a guest may set while its CPUID (empty for now) allows no more. */
-#define SVM_CR4_GUEST_BITS	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
-				 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
-				 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
-				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
-
 static void svm_intercept(struct vmcb *vmcb, int bit)
 {
 	vmcb->control.intercepts[bit / 32] |= BIT(bit % 32);
@@ -227,11 +221,6 @@ void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	sregs->apic_base = svm->apic_base;
 }
 
-bool svm_cr4_valid(struct svm_vcpu *svm, u64 cr4)
-{
-	return !(cr4 & ~SVM_CR4_GUEST_BITS);
-}
-
 static bool svm_gpa_valid(u64 gpa)
 {
 	return !(gpa >> boot_cpu_data.x86_phys_bits);
@@ -256,7 +245,7 @@ static bool svm_sregs_valid(struct svm_vcpu *svm, const struct hv_sregs *sr)
 	} else if ((sr->efer & EFER_LMA) || sr->cs.l) {
 		return false;
 	}
-	return svm_cr4_valid(svm, sr->cr4) &&
+	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(sr->cr4) &&
 	       svm_apic_base_valid(sr->apic_base);
 }
 
