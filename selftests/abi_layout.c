@@ -54,10 +54,14 @@ int main(int argc, char **argv)
 	SAME(HV_SET_SIGNAL_MASK, KVM_SET_SIGNAL_MASK);
 	SAME(HV_GET_SUPPORTED_CPUID, KVM_GET_SUPPORTED_CPUID);
 	SAME(HV_SET_CPUID2, KVM_SET_CPUID2);
+	SAME(HV_GET_XCRS, KVM_GET_XCRS);
+	SAME(HV_SET_XCRS, KVM_SET_XCRS);
 	group("ioctl numbers");
 
 	SAME(HV_CAP_USER_MEMORY, KVM_CAP_USER_MEMORY);
 	SAME(HV_CAP_EXT_CPUID, KVM_CAP_EXT_CPUID);
+	SAME(HV_CAP_XCRS, KVM_CAP_XCRS);
+	SAME(HV_MAX_XCRS, KVM_MAX_XCRS);
 	SAME(HV_CAP_MULTI_ADDRESS_SPACE, KVM_CAP_MULTI_ADDRESS_SPACE);
 	SAME(HV_CPUID_FLAG_SIGNIFCANT_INDEX, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
 	SAME(HV_CAP_NR_VCPUS, KVM_CAP_NR_VCPUS);
@@ -137,6 +141,14 @@ int main(int argc, char **argv)
 	SAME_FIELD(hv_cpuid2, kvm_cpuid2, nent);
 	same(offsetof(struct hv_cpuid2, entries), offsetof(struct kvm_cpuid2, entries),
 	     "hv_cpuid2.entries offset");
+	SAME(sizeof(struct hv_xcr), sizeof(struct kvm_xcr));
+	SAME_FIELD(hv_xcr, kvm_xcr, xcr);
+	SAME_FIELD(hv_xcr, kvm_xcr, value);
+	SAME(sizeof(struct hv_xcrs), sizeof(struct kvm_xcrs));
+	SAME_FIELD(hv_xcrs, kvm_xcrs, nr_xcrs);
+	SAME_FIELD(hv_xcrs, kvm_xcrs, flags);
+	SAME_FIELD(hv_xcrs, kvm_xcrs, xcrs);
+	SAME_FIELD(hv_xcrs, kvm_xcrs, padding);
 	group("register structures");
 
 	SAME(sizeof(struct hv_run), sizeof(struct kvm_run));

@@ -42,6 +42,8 @@
 #define HV_SET_SREGS			_IOW(HVIO, 0x84, struct hv_sregs)
 #define HV_SET_SIGNAL_MASK		_IOW(HVIO, 0x8b, struct hv_signal_mask)
 #define HV_SET_CPUID2			_IOW(HVIO, 0x90, struct hv_cpuid2)
+#define HV_GET_XCRS			_IOR(HVIO, 0xa6, struct hv_xcrs)
+#define HV_SET_XCRS			_IOW(HVIO, 0xa7, struct hv_xcrs)
 
 /*
  * Capability numbers for HV_CHECK_EXTENSION (KVM's KVM_CAP_* values).  Only
@@ -55,6 +57,7 @@
 #define HV_CAP_DESTROY_MEMORY_REGION_WORKS 21
 #define HV_CAP_JOIN_MEMORY_REGIONS_WORKS 30
 #define HV_CAP_INTERNAL_ERROR_DATA	40
+#define HV_CAP_XCRS			56
 #define HV_CAP_MAX_VCPUS		66
 #define HV_CAP_READONLY_MEM		81
 #define HV_CAP_CHECK_EXTENSION_VM	105
@@ -126,6 +129,22 @@ struct hv_cpuid2 {
 	__u32 nent;
 	__u32 padding;
 	struct hv_cpuid_entry2 entries[];
+};
+
+/* ---- extended control registers (HV_CAP_XCRS): XCR0 ---- */
+#define HV_MAX_XCRS			16
+
+struct hv_xcr {
+	__u32 xcr;
+	__u32 reserved;
+	__u64 value;
+};
+
+struct hv_xcrs {
+	__u32 nr_xcrs;
+	__u32 flags;
+	struct hv_xcr xcrs[HV_MAX_XCRS];
+	__u64 padding[16];
 };
 
 struct hv_signal_mask {
