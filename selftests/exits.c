@@ -9,7 +9,8 @@
  *  - an MMIO access by an instruction the emulator cannot decode (SSE
  *    addps) is KVM_EXIT_INTERNAL_ERROR, suberror EMULATION, with KVM 6.1's
  *    data (flags, instruction bytes, exit info); running again delivers
- *    the #UD KVM queued;
+ *    the #UD KVM queued; the same for a VEX-encoded vmovdqu (when the
+ *    guest can have AVX: KVM_SET_CPUID2 and KVM_SET_XCRS);
  *  - CPUID with no KVM_SET_CPUID2 returns what KVM returns for an empty
  *    CPUID table (recorded on kvm_amd 6.1: all zero).
  */
@@ -22,7 +23,7 @@
 #define SVM_EXIT_ERR		0xffffffffULL
 #define VMX_INVALID_STATE	0x80000021ULL
 
-extern const char hlt_insn[], addps_insn[];
+extern const char hlt_insn[], addps_insn[], vex_insn[];
 
 static void guest_hlt_twice(void)
 {
@@ -44,6 +45,12 @@ static void guest_spin(void)
 static void guest_addps_mmio(void)
 {
 	asm volatile("addps_insn: addps (%0), %%xmm0" : : "r"(MMIO_GPA) : "memory");
+	GUEST_SYNC(1);
+}
+
+static void guest_vex_mmio(void)
+{
+	asm volatile("vex_insn: vmovdqu (%0), %%ymm0" : : "r"(MMIO_GPA) : "memory");
 	GUEST_SYNC(1);
 }
 
@@ -195,6 +202,33 @@ static void test_emulation_failure(void)
 	vm_free(vm);
 }
 
+/* The emulator has no VEX decoding: a VEX load from MMIO fails the same way. */
+static void test_vex_emulation_failure(void)
+{
+	struct vm *vm = vm_new(GUEST_LONG64);
+	struct vcpu *vcpu = vcpu_new(vm, 0);
+	struct hv_run *run = vcpu->run;
+	const char *why = vcpu_enable_avx(vcpu);
+	u8 bytes[16];
+	bool ok;
+
+	if (why) {
+		ktap_skip("vmovdqu ymm from mmio", "%s", why);
+		vm_free(vm);
+		return;
+	}
+	vcpu_enter(vcpu, guest_vex_mmio, 0);
+	ok = vcpu_run_expect(vcpu, HV_EXIT_INTERNAL_ERROR, "vmovdqu from mmio");
+	if (ok)
+		ktap_info("vmovdqu from mmio: %s", vcpu_exit_str(vcpu));
+	memcpy(bytes, &run->internal.data[1], 16);
+	ktap_result(ok && run->internal.suberror == HV_INTERNAL_ERROR_EMULATION &&
+		    run->internal.ndata == 8 && run->internal.data[0] == 1 &&
+		    bytes[0] >= 4 && !memcmp(bytes + 1, vex_insn, 4),
+		    "vmovdqu ymm from mmio (VEX): KVM_EXIT_INTERNAL_ERROR, EMULATION, ndata 8, its bytes");
+	vm_free(vm);
+}
+
 struct cpuid_want {
 	u32 leaf, a, b, c, d;
 };
@@ -239,6 +273,7 @@ int main(int argc, char **argv)
 	test_triple_fault();
 	test_fail_entry();
 	test_emulation_failure();
+	test_vex_emulation_failure();
 	test_cpuid();
 	ktap_end();
 }

@@ -17,7 +17,6 @@
  * in the lab (see lab-notes).  Without those capabilities AVX is skipped.
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -127,73 +126,7 @@ asm(
 "	.size guest_vec_check, . - guest_vec_check\n"
 "	.popsection\n");
 
-/* ---- capabilities ---- */
-
-static bool host_has_avx(void)
-{
-	unsigned int a, b, c, d;
-	u32 lo, hi;
-
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 28)) || !(c & (1u << 27)))
-		return false;
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return (lo & 6) == 6;
-}
-
 static const char *avx_missing;	/* why guest AVX is not tested, or NULL */
-
-static struct hv_cpuid2 *supported_cpuid(int devfd)
-{
-	int n = 64;
-
-	for (;;) {
-		struct hv_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-
-		TEST_REQUIRE(c, "oom");
-		c->nent = n;
-		if (!ioctl(devfd, HV_GET_SUPPORTED_CPUID, c))
-			return c;
-		free(c);
-		if (errno != E2BIG || n > 4096)
-			return NULL;
-		n *= 2;
-	}
-}
-
-static struct hv_cpuid_entry2 *cpuid_find(struct hv_cpuid2 *c, u32 fn, u32 idx)
-{
-	u32 i;
-
-	for (i = 0; i < c->nent; i++)
-		if (c->entries[i].function == fn && c->entries[i].index == idx)
-			return &c->entries[i];
-	return NULL;
-}
-
-static void probe_avx(void)
-{
-	int devfd = dev_open();
-	struct hv_cpuid2 *c;
-	struct hv_cpuid_entry2 *e1, *ed;
-
-	if (!host_has_avx())
-		avx_missing = "the host CPU has no AVX enabled";
-	else if (dev_check_extension(devfd, HV_CAP_EXT_CPUID) <= 0)
-		avx_missing = "no KVM_CAP_EXT_CPUID (KVM_SET_CPUID2 is needed for guest XSAVE/AVX)";
-	else if (dev_check_extension(devfd, HV_CAP_XCRS) <= 0)
-		avx_missing = "no KVM_CAP_XCRS (needed to set the guest's XCR0)";
-	else if (!(c = supported_cpuid(devfd)))
-		avx_missing = "KVM_GET_SUPPORTED_CPUID failed";
-	else {
-		e1 = cpuid_find(c, 1, 0);
-		ed = cpuid_find(c, 0xd, 0);
-		if (!e1 || !(e1->ecx & (1u << 26)) || !(e1->ecx & (1u << 28)) ||
-		    !ed || (ed->eax & 7) != 7)
-			avx_missing = "KVM_GET_SUPPORTED_CPUID offers no XSAVE+AVX";
-		free(c);
-	}
-	close(devfd);
-}
 
 /* ---- VMs with vector patterns ---- */
 
@@ -218,26 +151,6 @@ static void fill_patterns(struct vm *vm, u8 seed)
 		gpr[i] = 0x0102030405060708ULL * (seed + 1) + i * 0x1111;
 }
 
-static void enable_guest_avx(struct vec_vm *v)
-{
-	struct hv_cpuid2 *c = supported_cpuid(v->vm->devfd);
-	struct hv_xcrs xcrs;
-	struct hv_sregs sr;
-
-	TEST_REQUIRE(c && !ioctl(v->vcpu->fd, HV_SET_CPUID2, c), "SET_CPUID2: %s",
-		     strerror(errno));
-	free(c);
-	vcpu_get_sregs(v->vcpu, &sr);
-	sr.cr4 |= CR4_OSXSAVE;
-	vcpu_set_sregs(v->vcpu, &sr);
-	memset(&xcrs, 0, sizeof(xcrs));
-	xcrs.nr_xcrs = 1;
-	xcrs.xcrs[0].xcr = 0;
-	xcrs.xcrs[0].value = XFEATURE_X87 | XFEATURE_SSE | XFEATURE_YMM;
-	TEST_REQUIRE(!ioctl(v->vcpu->fd, HV_SET_XCRS, &xcrs), "SET_XCRS: %s",
-		     strerror(errno));
-}
-
 static void vec_vm_new(struct vec_vm *v, bool avx, u8 seed, u64 iters, u64 spin)
 {
 	v->vm = vm_new(GUEST_LONG64);
@@ -245,7 +158,7 @@ static void vec_vm_new(struct vec_vm *v, bool avx, u8 seed, u64 iters, u64 spin)
 	v->avx = avx;
 	v->left = iters;
 	if (avx)
-		enable_guest_avx(v);
+		TEST_REQUIRE(!vcpu_enable_avx(v->vcpu), "enabling AVX");
 	fill_patterns(v->vm, seed);
 	vcpu_enter(v->vcpu, guest_vec_check, 3, iters, spin, (u64)avx);
 }
@@ -584,7 +497,7 @@ static void run_kind(bool avx)
 int main(int argc, char **argv)
 {
 	ktap_begin(argc, argv);
-	probe_avx();
+	avx_missing = dev_avx_unavailable();
 	run_kind(false);
 	run_kind(true);
 	ktap_end();

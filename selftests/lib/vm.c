@@ -695,3 +695,98 @@ bool host_is_amd(void)
 	__cpuid(0, a, b, c, d);
 	return b == 0x68747541;	/* "Auth"enticAMD */
 }
+
+bool host_has_avx(void)
+{
+	unsigned int a, b, c, d;
+	u32 lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 28)) || !(c & (1u << 27)))
+		return false;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
+
+struct hv_cpuid2 *dev_supported_cpuid(int devfd)
+{
+	int n = 64;
+
+	for (;;) {
+		struct hv_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+		TEST_REQUIRE(c, "out of memory");
+		c->nent = n;
+		if (!ioctl(devfd, HV_GET_SUPPORTED_CPUID, c))
+			return c;
+		free(c);
+		if (errno != E2BIG || n > 4096)
+			return NULL;
+		n *= 2;
+	}
+}
+
+struct hv_cpuid_entry2 *cpuid_find(struct hv_cpuid2 *c, u32 fn, u32 idx)
+{
+	u32 i;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn && c->entries[i].index == idx)
+			return &c->entries[i];
+	return NULL;
+}
+
+const char *dev_avx_unavailable(void)
+{
+	const char *why = NULL;
+	int devfd = dev_open();
+	struct hv_cpuid_entry2 *e1, *ed;
+	struct hv_cpuid2 *c;
+
+	if (!host_has_avx())
+		why = "the host CPU has no AVX enabled";
+	else if (dev_check_extension(devfd, HV_CAP_EXT_CPUID) <= 0)
+		why = "no KVM_CAP_EXT_CPUID (KVM_SET_CPUID2 is needed for guest XSAVE/AVX)";
+	else if (dev_check_extension(devfd, HV_CAP_XCRS) <= 0)
+		why = "no KVM_CAP_XCRS (needed to set the guest's XCR0)";
+	else if (!(c = dev_supported_cpuid(devfd)))
+		why = "KVM_GET_SUPPORTED_CPUID failed";
+	else {
+		e1 = cpuid_find(c, 1, 0);
+		ed = cpuid_find(c, 0xd, 0);
+		if (!e1 || !(e1->ecx & (1u << 26)) || !(e1->ecx & (1u << 28)) ||
+		    !ed || (ed->eax & 7) != 7)
+			why = "KVM_GET_SUPPORTED_CPUID offers no XSAVE+AVX";
+		free(c);
+	}
+	close(devfd);
+	return why;
+}
+
+const char *vcpu_enable_avx(struct vcpu *vcpu)
+{
+	const char *why = dev_avx_unavailable();
+	struct hv_cpuid2 *c;
+	struct hv_xcrs xcrs;
+	struct hv_sregs sr;
+
+	if (why)
+		return why;
+	c = dev_supported_cpuid(vcpu->vm->devfd);
+	if (!c || ioctl(vcpu->fd, HV_SET_CPUID2, c)) {
+		ktap_info("KVM_SET_CPUID2: %s", strerror(errno));
+		free(c);
+		return "KVM_SET_CPUID2 failed";
+	}
+	free(c);
+	vcpu_get_sregs(vcpu, &sr);
+	sr.cr4 |= 1ULL << 18;		/* OSXSAVE */
+	if (ioctl(vcpu->fd, HV_SET_SREGS, &sr))
+		return "KVM_SET_SREGS with CR4.OSXSAVE failed";
+	memset(&xcrs, 0, sizeof(xcrs));
+	xcrs.nr_xcrs = 1;
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.xcrs[0].value = 7;		/* x87 SSE YMM */
+	if (ioctl(vcpu->fd, HV_SET_XCRS, &xcrs))
+		return "KVM_SET_XCRS failed";
+	return NULL;
+}

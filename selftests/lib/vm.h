@@ -179,6 +179,19 @@ static inline void *vcpu_io_data(struct vcpu *vcpu)
 
 /* ---- device facts ---- */
 long dev_check_extension(int fd, long cap);
+/* KVM_GET_SUPPORTED_CPUID of @devfd (malloc'ed), or NULL. */
+struct hv_cpuid2 *dev_supported_cpuid(int devfd);
+struct hv_cpuid_entry2 *cpuid_find(struct hv_cpuid2 *c, u32 fn, u32 idx);
+/* Why a guest cannot use AVX on this host and device, or NULL if it can. */
+const char *dev_avx_unavailable(void);
+/*
+ * Let the guest use AVX: KVM_SET_CPUID2 with what the device supports,
+ * CR4.OSXSAVE, and XCR0 = x87|SSE|YMM by KVM_SET_XCRS (not a guest
+ * XSETBV: QEMU's TCG SVM does not intercept it, see lab-notes).  NULL on
+ * success, else why not.
+ */
+const char *vcpu_enable_avx(struct vcpu *vcpu);
+bool host_has_avx(void);
 /* The host CPU's vendor: true on AMD (SVM), false on Intel (VMX). */
 bool host_is_amd(void);
 
