@@ -9,7 +9,8 @@
 #   make selftests        build the selftests only
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-KVER ?= $(shell uname -r)
+# The release hv.ko is built for (depmod's index to update on install).
+KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 
 all: modules
 
@@ -21,7 +22,7 @@ modules: kdir-check
 
 install: kdir-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
-	depmod -a $(KVER)
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
