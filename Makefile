@@ -10,7 +10,7 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
-KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
 all: modules
 
