@@ -10,6 +10,8 @@
 #                          hv itself (a CPU it must refuse)
 #   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
 #   hvlab.tfactor=N        multiply every test's timeout by N
+#   hvlab.after=HV/NAME    resume a run that died in step NAME of HV (hv or
+#                          kvm): skip every step up to that one
 #
 # The kernel console is the first serial port (ttyS0). This script and the
 # tests write to the second one (ttyS1), which carries nothing else, so that
@@ -39,12 +41,14 @@ cd /tmp || exit 1
 mode=main
 hvs=hv,kvm
 tfactor=1
+after=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
 	hvlab.mode=*) mode=${arg#*=} ;;
 	hvlab.hvs=*) hvs=${arg#*=} ;;
 	hvlab.tfactor=*) tfactor=${arg#*=} ;;
+	hvlab.after=*) after=${arg#*=} ;;
 	esac
 done
 
@@ -77,12 +81,19 @@ step() {
 	echo "HVLAB-END $s_hv $s_suite $s_name rc=$s_rc secs=$s_secs timedout=$s_timedout"
 }
 
-# run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout").
+# run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout"),
+# after the test hvlab.after names when it is one of HV.
 run_list() {
 	[ -s "$4" ] || return 0
+	r_skip=
+	[ "${after%%/*}" = "$1" ] && r_skip=${after#*/}
 	exec 3<"$4"
 	while read -r r_name r_limit _ <&3; do
 		case $r_name in '' | '#'*) continue ;; esac
+		if [ -n "$r_skip" ]; then
+			[ "$r_name" = "$r_skip" ] && r_skip=
+			continue
+		fi
 		step "$1" "$3" "$r_name" $((r_limit * tfactor)) \
 			"/lab/selftests/$r_name" --dev "$2"
 	done
@@ -106,6 +117,13 @@ echo "HVLAB-BEGIN - - @boot 60 $t"
 # Bochs.
 klog - @boot 4
 echo "HVLAB-END - - @boot rc=0 secs=0 timedout=0"
+
+# A resumed run skips the hv phase when hv died loading or unloading, or
+# when the reference was already running.
+case $after in
+hv/@load | hv/@unload | kvm/*) hvs=$(echo ",$hvs," | sed "s/,hv,/,/") ;;
+esac
+[ -n "$after" ] && echo "HVLAB-INFO resuming: after $after"
 
 case $mode in
 main)
@@ -134,6 +152,9 @@ nosupport)
 esac
 
 echo "HVLAB-DONE"
+# Let the serial port send all of it (stty sets the line with TCSADRAIN).
+stty -F /dev/ttyS1 115200
+sleep 1
 poweroff -f
 # Not reached unless poweroff failed: do not let PID 1 exit (that panics).
 echo o >/proc/sysrq-trigger

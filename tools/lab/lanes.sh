@@ -18,9 +18,10 @@
 # Kernel command line common to both lanes. quiet keeps the boot short;
 # loglevel=5 still puts warnings (WARN, Oops, lockdep) on the console, which
 # is all that is left of a guest that dies in the middle of a test.
-lab_cmdline() { # MODE TFACTOR PANIC
+lab_cmdline() { # MODE TFACTOR PANIC [AFTER]
 	echo "console=ttyS0,115200 quiet loglevel=5 panic=$3" \
-		"hvlab.mode=$1 hvlab.hvs=$HVS hvlab.tfactor=$2${HVLAB_APPEND:+ $HVLAB_APPEND}"
+		"hvlab.mode=$1 hvlab.hvs=$HVS hvlab.tfactor=$2${4:+ hvlab.after=$4}" \
+		"${HVLAB_APPEND:-}"
 }
 
 # Stop process $1: TERM, then KILL after 5 s.
@@ -33,11 +34,31 @@ lab_stop() {
 	kill -9 "$1" 2>/dev/null || true
 }
 
-# lab_guest_state SERIAL CONSOLE: one line "STARTS DONE PANIC BEGINS STATE
-# TIMEOUT NAME", STATE being "in" while a step runs (BEGIN seen, not END).
+# A kernel warning or worse, on the console or in a step's kernel log: WARN,
+# BUG (soft lockups, sleeping in atomic...), Oops, GPF, lockdep, RCU stalls,
+# hung tasks, panics. (No backslashes: it goes through awk -v.)
+LAB_SPLAT_RE='cut here|WARNING: CPU:|WARNING: (possible|suspicious|inconsistent|bad unlock)|BUG:|Oops|general protection fault|Kernel panic|kernel BUG at|lockdep|locking dependency|INFO: task .* blocked|detected stalls|kthread starved|hard LOCKUP|UBSAN:|Call Trace:'
+
+# mawk, Debian's awk, reads a pipe in blocks unless told otherwise: results
+# would come out late.
+if command -v mawk >/dev/null; then
+	LAB_AWK_LIVE=(mawk -W interactive)
+else
+	LAB_AWK_LIVE=(awk)
+fi
+
+# lab_guest_state SERIAL CONSOLE: one line "STARTS DONE PANIC SPLATS BEGINS
+# STATE TIMEOUT NAME SIZE": SPLATS counts the console's splat lines, STATE is
+# "in" while a step runs (BEGIN seen, not END), SIZE is the serial log's
+# size in bytes.
 lab_guest_state() {
-	awk '
-	FILENAME == ARGV[2] { if (/Kernel panic/) panic = 1; next }
+	awk -v splat_re="$LAB_SPLAT_RE" '
+	FILENAME == ARGV[2] {
+		if (/Kernel panic/) panic = 1
+		if ($0 ~ splat_re) splats++
+		next
+	}
+	{ size += length($0) + 1 }
 	/HVLAB-START/ { starts++ }
 	/HVLAB-DONE/ { done = 1 }
 	/HVLAB-BEGIN / {
@@ -46,8 +67,8 @@ lab_guest_state() {
 	}
 	/HVLAB-END / { state = "out" }
 	END {
-		print starts + 0, done + 0, panic + 0, begins + 0, (state ? state : "out"),
-			limit + 0, (name ? name : "-")
+		print starts + 0, done + 0, panic + 0, splats + 0, begins + 0,
+			(state ? state : "out"), limit + 0, (name ? name : "-"), size + 0
 	}' "$1" "$2"
 }
 
@@ -59,9 +80,12 @@ lab_guest_state() {
 #   - the guest printed its done marker and did not power off within 30 s
 #     (a normal end);
 #   - the kernel panicked, or the guest booted a second time;
-#   - the boot has run for LIMIT seconds;
+#   - the boot has run for LIMIT seconds, or the run reached its deadline
+#     (HVLAB_DEADLINE seconds after it started, DEADLINE_AT in $SECONDS);
 #   - one step has run for HANG x its guest timeout + HVLAB_HANG_GRACE
-#     seconds of wall-clock time: the guest is frozen.
+#     seconds of wall-clock time: the guest is frozen;
+#   - a warning or worse reached the console during a step, and the guest
+#     has printed nothing for HVLAB_SPLAT_GRACE seconds since: it is dead.
 # Returns non-zero if the lane failed (no done marker).
 lab_boot() {
 	local lane=$1 boot=$2 suite=$3 name=$4 limit=$5 hang=$6 cpus=$7
@@ -70,29 +94,44 @@ lab_boot() {
 	local notes=$BUILD/$name-host.log emu_log=$BUILD/$name-emulator.log
 	local t0=$SECONDS now reason="" parser rc=0
 	local started_at="" done_at="" panic_at="" step_id=0 step_at=0
-	local starts done_ panic begins state step_limit step_name
+	local step_splats=0 splat_at="" last_size=0 grew_at=0
+	local starts done_ panic splats begins state step_limit step_name size
 
-	rm -f "$log" "$console" "$notes" "$emu_log"
+	rm -f "$log" "$console" "$notes" "$emu_log" "$BUILD/$name-resume"
 	: >"$log"
 	: >"$console"
 	: >"$notes"
+	if [ $((DEADLINE_AT - SECONDS)) -lt "$limit" ]; then
+		limit=$((DEADLINE_AT - SECONDS))
+	fi
+	if [ "$limit" -le 0 ]; then
+		echo "$lane $boot: LANE FAILED: no time left before the deadline (HVLAB_DEADLINE)"
+		printf '%s\t-\t%s\t@lane\tfail\t0\n' "$lane" "$suite" >>"$RESULTS"
+		return 1
+	fi
 	lab_log "$lane $boot: $*"
 	"$@" </dev/null >"$emu_log" 2>&1 &
 	local emu=$!
 	{
 		tail -n +1 -s 1 --pid="$emu" -f "$log" 2>/dev/null
 		cat "$notes"
-	} | awk -v lane="$lane" -v boot="$boot" -v suite="$suite" -v cpus="$cpus" \
-		-v results="$RESULTS" -v console="$console" -f "$LAB_DIR/parse.awk" &
+	} | "${LAB_AWK_LIVE[@]}" -v lane="$lane" -v boot="$boot" -v suite="$suite" \
+		-v cpus="$cpus" -v results="$RESULTS" -v console="$console" \
+		-v splat_re="$LAB_SPLAT_RE" -v resume="$BUILD/$name-resume" \
+		-f "$LAB_DIR/parse.awk" &
 	parser=$!
 
 	while kill -0 "$emu" 2>/dev/null; do
 		sleep 2
 		now=$((SECONDS - t0))
-		read -r starts done_ panic begins state step_limit step_name \
+		read -r starts done_ panic splats begins state step_limit step_name size \
 			< <(lab_guest_state "$log" "$console")
 		if [ -z "$started_at" ] && [ "$starts" -ge 1 ]; then
 			started_at=$now
+		fi
+		if [ "$size" != "$last_size" ]; then
+			last_size=$size
+			grew_at=$now
 		fi
 		if [ "$starts" -gt 1 ]; then
 			reason="the guest rebooted"
@@ -109,8 +148,17 @@ lab_boot() {
 			if [ "$begins" != "$step_id" ]; then
 				step_id=$begins
 				step_at=$now
-			elif [ $((now - step_at)) -gt $((step_limit * hang + HVLAB_HANG_GRACE)) ]; then
+				step_splats=$splats
+				splat_at=""
+			fi
+			if [ "$splats" != "$step_splats" ]; then
+				splat_at=${splat_at:-$now}
+			fi
+			if [ $((now - step_at)) -gt $((step_limit * hang + HVLAB_HANG_GRACE)) ]; then
 				reason="step $step_name still running after $((now - step_at))s (guest timeout ${step_limit}s): the guest is frozen"
+			elif [ -n "$splat_at" ] && [ $((now - splat_at)) -ge "$HVLAB_SPLAT_GRACE" ] &&
+				[ $((now - grew_at)) -ge "$HVLAB_SPLAT_GRACE" ]; then
+				reason="step $step_name: a kernel splat on the console, then nothing for ${HVLAB_SPLAT_GRACE}s: the guest is dead"
 			fi
 		fi
 		[ -n "$reason" ] && break
@@ -134,25 +182,27 @@ lab_boot() {
 	return "$rc"
 }
 
-# lab_boot_qemu BOOT NPT: the AMD-V lane; BOOT is main (NPT +npt) or
-# nosupport (NPT -npt).
+# lab_boot_qemu BOOT NAME [AFTER]: the AMD-V lane. BOOT is main (with nested
+# paging) or nosupport (without); NAME names its logs; AFTER resumes a boot
+# that died (hvlab.after).
 lab_boot_qemu() {
-	local boot=$1 npt=$2 suite=selftests name=svm
+	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt
 	if [ "$boot" = nosupport ]; then
 		suite=nosupport
-		name=svm-nosupport
+		npt=-npt
 	fi
 	lab_boot svm "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" 2 -- \
 		qemu-system-x86_64 -accel tcg -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
-		-append "$(lab_cmdline "$boot" "$HVLAB_QEMU_FACTOR" -1)"
+		-append "$(lab_cmdline "$boot" "$HVLAB_QEMU_FACTOR" -1 "$after")"
 }
 
-# lab_boot_bochs: the Intel VT-x lane. Bochs cannot load a kernel itself:
-# isolinux boots it from an ISO.
+# lab_boot_bochs NAME [AFTER]: the Intel VT-x lane. Bochs cannot load a
+# kernel itself: isolinux boots it from an ISO.
 lab_boot_bochs() {
+	local name=$1 after=${2:-}
 	local dir=$BUILD/vmx
 	rm -rf "$dir"
 	mkdir -p "$dir/iso/isolinux"
@@ -167,7 +217,7 @@ lab_boot_bochs() {
 		TIMEOUT 0
 		LABEL lab
 		  KERNEL /vmlinuz
-		  APPEND initrd=/initrd.gz $(lab_cmdline main "$HVLAB_BOCHS_FACTOR" 0)
+		  APPEND initrd=/initrd.gz $(lab_cmdline main "$HVLAB_BOCHS_FACTOR" 0 "$after")
 	EOF
 	xorriso -as mkisofs -o "$dir/boot.iso" -b isolinux/isolinux.bin \
 		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
@@ -176,7 +226,8 @@ lab_boot_bochs() {
 	# The rfb display with timeout=0 runs headless (it listens on a free port
 	# from 5900 on, and nobody needs to connect). Sound must be the dummy
 	# driver: with ALSA and no sound card, bochs 2.7 aborts in its mixer thread
-	# ("buffer overflow detected").
+	# ("buffer overflow detected"). The CPU model and ips: see "The Bochs
+	# clock" in Documentation/testing.md.
 	cat >"$dir/bochsrc" <<-EOF
 		megs: $HVLAB_BOCHS_MEGS
 		cpu: model=$HVLAB_BOCHS_MODEL, count=$HVLAB_BOCHS_CPUS, ips=$HVLAB_BOCHS_IPS, reset_on_triple_fault=0
@@ -185,10 +236,10 @@ lab_boot_bochs() {
 		ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
 		ata0-master: type=cdrom, path=$dir/boot.iso, status=inserted
 		boot: cdrom
-		com1: enabled=1, mode=file, dev=$BUILD/vmx-console.log
-		com2: enabled=1, mode=file, dev=$BUILD/vmx-serial.log
+		com1: enabled=1, mode=file, dev=$BUILD/$name-console.log
+		com2: enabled=1, mode=file, dev=$BUILD/$name-serial.log
 		display_library: rfb, options="timeout=0"
-		log: $dir/bochs.log
+		log: $BUILD/$name-bochs.log
 		panic: action=fatal
 		error: action=report
 		info: action=report
@@ -198,6 +249,52 @@ lab_boot_bochs() {
 	EOF
 	# Debian's bochs has its debugger built in: "c" lets it run.
 	echo c >"$dir/debugger.rc"
-	lab_boot vmx main selftests vmx "$HVLAB_BOCHS_TIMEOUT" "$HVLAB_BOCHS_HANG" "$HVLAB_BOCHS_CPUS" -- \
+	lab_boot vmx main selftests "$name" "$HVLAB_BOCHS_TIMEOUT" "$HVLAB_BOCHS_HANG" "$HVLAB_BOCHS_CPUS" -- \
 		bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc"
+}
+
+# lab_resume_left POINT LIST HVS: true if a boot that died in step POINT
+# (HV/NAME) leaves steps to run: tests of LIST after NAME, or the next
+# hypervisor of HVS. Not after @boot (the boot itself broke) nor after the
+# reference failed to load.
+lab_resume_left() {
+	local point=$1 list=$2 hvs=$3 last
+	last=$(awk 'END { print $1 }' "$list")
+	case $point in
+	'' | -/* | kvm/@load) return 1 ;;
+	hv/@load | hv/@unload) [[ ,$hvs, == *,kvm,* ]] ;;
+	hv/*) [ "${point#hv/}" != "$last" ] || [[ ,$hvs, == *,kvm,* ]] ;;
+	kvm/*) [ "${point#kvm/}" != "$last" ] ;;
+	*) return 1 ;;
+	esac
+}
+
+# lab_lane LANE BOOT: one boot (svm main, svm nosupport or vmx main); while
+# it dies in a step and tests are left, boot again to run them (at most
+# HVLAB_RESUMES more boots). Returns non-zero if any of the boots failed.
+lab_lane() {
+	local lane=$1 boot=$2 name=$1 list=$MAIN_LIST hvs=$HVS
+	local after="" n=0 rc=0 point
+	if [ "$boot" = nosupport ]; then
+		name=$lane-nosupport
+		list=$NOSUP_LIST
+		hvs=hv
+	fi
+	local base=$name
+	while :; do
+		if [ "$lane" = svm ]; then
+			lab_boot_qemu "$boot" "$name" "$after" && return "$rc"
+		else
+			lab_boot_bochs "$name" "$after" && return "$rc"
+		fi
+		rc=1
+		point=$(cat "$BUILD/$name-resume" 2>/dev/null || true)
+		n=$((n + 1))
+		if [ "$n" -gt "$HVLAB_RESUMES" ] || ! lab_resume_left "$point" "$list" "$hvs"; then
+			return "$rc"
+		fi
+		lab_log "$lane $boot: booting again for the steps after $point"
+		after=$point
+		name=$base-resume$n
+	done
 }

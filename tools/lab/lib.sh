@@ -94,12 +94,21 @@ lab_fetch_kernel() {
 	fi
 	mkdir -p "$dir"
 	rm -f "$dir"/linux-image-*.deb
-	lab_log "downloading $pkg"
-	# Root downloads unsandboxed; say so rather than have apt warn about it.
-	if ! (cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2); then
-		lab_apt_update
-		(cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2) ||
-			lab_die "cannot download $pkg"
+	# apt's own cache first: a fresh clone on the same machine (CI) need not
+	# download it again.
+	local cached
+	cached=$(find /var/cache/apt/archives -maxdepth 1 -name "${pkg}_*.deb" 2>/dev/null | sort | tail -1 || true)
+	if [ -n "$cached" ]; then
+		cp "$cached" "$dir/"
+	else
+		lab_log "downloading $pkg"
+		# Root downloads unsandboxed; say so rather than have apt warn.
+		if ! (cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2); then
+			lab_apt_update
+			(cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2) ||
+				lab_die "cannot download $pkg"
+		fi
+		cp "$dir"/"$pkg"_*.deb /var/cache/apt/archives/ 2>/dev/null || true
 	fi
 	rm -rf "$root" "$root.tmp"
 	dpkg -x "$dir"/"$pkg"_*.deb "$root.tmp"

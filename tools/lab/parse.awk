@@ -5,7 +5,9 @@
 #
 # Variables (-v): lane (svm, vmx), boot (main, nosupport), suite (selftests,
 # nosupport), results (results.tsv to append to), console (the kernel
-# console log of the same boot), cpus (CPUs the guest should have online).
+# console log of the same boot), cpus (CPUs the guest should have online),
+# splat_re (what a kernel warning or worse looks like: LAB_SPLAT_RE), resume
+# (a file to write, when the boot dies, the step it died in or after: "HV/NAME").
 #
 # Result of a step: pass (exit 0), skip (exit 4), timeout (killed at its
 # timeout), fail (any other exit), crash (a WARN, BUG, Oops, lockdep report
@@ -15,7 +17,7 @@
 # reach its done marker (the lane failed).
 
 function splat(s) {
-	return s ~ /\[ cut here \]|WARNING: CPU:|WARNING: (possible|suspicious|inconsistent|bad unlock)|BUG:|Oops|general protection fault|Kernel panic|kernel BUG at|lockdep|locking dependency|INFO: task .* blocked|UBSAN:|Call Trace:/
+	return s ~ splat_re
 }
 
 # Severity of a raw kernel log line "<N>[...] ...": 0 (emergency) to 7.
@@ -88,7 +90,7 @@ function console_splats(    line, t, n) {
 }
 
 BEGIN {
-	cur = ""; last_hv = "-"; started = 0; done = 0; host = ""; panic = 0
+	cur = ""; last_hv = "-"; last_step = ""; started = 0; done = 0; host = ""; panic = 0
 }
 
 { gsub(/\r/, "") }
@@ -133,6 +135,7 @@ BEGIN {
 	rc = f[5]; sub(/^rc=/, "", rc)
 	secs = f[6]; sub(/^secs=/, "", secs)
 	to = f[7]; sub(/^timedout=/, "", to)
+	last_step = cur_hv "/" cur
 	end_step(rc + 0, secs, to + 0)
 	next
 }
@@ -154,6 +157,8 @@ cur != "" {
 END {
 	if (done && started == 1 && host == "")
 		exit 0
+	print (cur != "" ? cur_hv "/" cur : last_step) > resume
+	close(resume)
 	if (cur != "") {
 		console_splats()
 		# A step the watchdog stopped for running too long timed out.
