@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/vm.h"
@@ -104,6 +105,7 @@ static void test_smp_counter(void)
 	struct vm *vm = vm_new(GUEST_LONG64);
 	struct smp_vcpu sv[NR_VCPUS];
 	bool all_done = true, io_ok = true, priv_ok = true;
+	struct timespec deadline;
 	u64 total;
 	int i;
 
@@ -114,8 +116,13 @@ static void test_smp_counter(void)
 	}
 	for (i = 0; i < NR_VCPUS; i++)
 		TEST_REQUIRE(!pthread_create(&sv[i].thread, NULL, smp_thread, &sv[i]), "thread");
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 90;
 	for (i = 0; i < NR_VCPUS; i++) {
-		pthread_join(sv[i].thread, NULL);
+		if (pthread_timedjoin_np(sv[i].thread, NULL, &deadline)) {
+			ktap_result(false, "vCPU %d's thread finished within 90 s (stuck in KVM_RUN?)", i);
+			ktap_end();
+		}
 		if (!sv[i].done) {
 			ktap_info("vCPU %d: %s", i, sv[i].why);
 			all_done = false;
