@@ -57,17 +57,20 @@ done
 klog() {
 	dmesg -c -r | awk -v tag="HVLAB-KLOG $1 $2: " -v max="${3:-7}" '
 		{ level = substr($0, 2, index($0, ">") - 2) % 8 }
-		level <= max { print tag $0 }'
+		level <= max && !/hvlab-tick/ { print tag $0 }'
 }
 
 # step HV SUITE NAME TIMEOUT CMD...: run CMD under a timeout (busybox timeout
 # kills only CMD itself: every process left is killed afterwards), time it
 # from /proc/uptime, then print the kernel log it caused and its result.
+# While it runs, a heartbeat goes to the kernel console every 10 s: the host
+# tells a frozen guest from a slow test by it.
 step() {
 	s_hv=$1 s_suite=$2 s_name=$3 s_limit=$4
 	shift 4
 	read -r s_t0 _ </proc/uptime
 	echo "HVLAB-BEGIN $s_hv $s_suite $s_name $s_limit $s_t0"
+	(while sleep 10; do echo "<4>hvlab-tick" >/dev/kmsg; done) &
 	timeout -s KILL "$s_limit" "$@" </dev/null 3<&-
 	s_rc=$?
 	read -r s_t1 _ </proc/uptime

@@ -47,15 +47,16 @@ else
 	LAB_AWK_LIVE=(awk)
 fi
 
-# lab_guest_state SERIAL CONSOLE: one line "STARTS DONE PANIC SPLATS BEGINS
-# STATE TIMEOUT NAME SIZE": SPLATS counts the console's splat lines, STATE is
-# "in" while a step runs (BEGIN seen, not END), SIZE is the serial log's
-# size in bytes.
+# lab_guest_state SERIAL CONSOLE: one line "STARTS DONE PANIC SPLATS TICKS
+# BEGINS STATE TIMEOUT NAME SIZE": SPLATS and TICKS count the console's splat
+# and heartbeat lines, STATE is "in" while a step runs (BEGIN seen, not END),
+# SIZE is the serial log's size in bytes.
 lab_guest_state() {
 	awk -v splat_re="$LAB_SPLAT_RE" '
 	FILENAME == ARGV[2] {
 		if (/Kernel panic/) panic = 1
 		if ($0 ~ splat_re) splats++
+		if (/hvlab-tick/) ticks++
 		next
 	}
 	{ size += length($0) + 1 }
@@ -67,7 +68,7 @@ lab_guest_state() {
 	}
 	/HVLAB-END / { state = "out" }
 	END {
-		print starts + 0, done + 0, panic + 0, splats + 0, begins + 0,
+		print starts + 0, done + 0, panic + 0, splats + 0, ticks + 0, begins + 0,
 			(state ? state : "out"), limit + 0, (name ? name : "-"), size + 0
 	}' "$1" "$2"
 }
@@ -86,6 +87,8 @@ lab_guest_state() {
 #     seconds of wall-clock time: the guest is frozen;
 #   - a warning or worse reached the console during a step, and the guest
 #     has printed nothing for HVLAB_SPLAT_GRACE seconds since: it is dead.
+#   - the guest's heartbeat (every 10 s of guest time during a step) has
+#     not come for HVLAB_TICK_GRACE seconds: it is frozen.
 # Returns non-zero if the lane failed (no done marker).
 lab_boot() {
 	local lane=$1 boot=$2 suite=$3 name=$4 limit=$5 hang=$6 cpus=$7
@@ -95,7 +98,8 @@ lab_boot() {
 	local t0=$SECONDS now reason="" parser rc=0
 	local started_at="" done_at="" panic_at="" step_id=0 step_at=0
 	local step_splats=0 splat_at="" last_size=0 grew_at=0
-	local starts done_ panic splats begins state step_limit step_name size
+	local starts done_ panic splats ticks begins state step_limit step_name size
+	local last_ticks=0 tick_at=0
 
 	rm -f "$log" "$console" "$notes" "$emu_log" "$BUILD/$name-resume"
 	: >"$log"
@@ -124,7 +128,7 @@ lab_boot() {
 	while kill -0 "$emu" 2>/dev/null; do
 		sleep 2
 		now=$((SECONDS - t0))
-		read -r starts done_ panic splats begins state step_limit step_name size \
+		read -r starts done_ panic splats ticks begins state step_limit step_name size \
 			< <(lab_guest_state "$log" "$console")
 		if [ -z "$started_at" ] && [ "$starts" -ge 1 ]; then
 			started_at=$now
@@ -132,6 +136,10 @@ lab_boot() {
 		if [ "$size" != "$last_size" ]; then
 			last_size=$size
 			grew_at=$now
+		fi
+		if [ "$ticks" != "$last_ticks" ]; then
+			last_ticks=$ticks
+			tick_at=$now
 		fi
 		if [ "$starts" -gt 1 ]; then
 			reason="the guest rebooted"
@@ -156,6 +164,8 @@ lab_boot() {
 			fi
 			if [ $((now - step_at)) -gt $((step_limit * hang + HVLAB_HANG_GRACE)) ]; then
 				reason="step $step_name still running after $((now - step_at))s (guest timeout ${step_limit}s): the guest is frozen"
+			elif [ $((now - (tick_at > step_at ? tick_at : step_at))) -ge "$HVLAB_TICK_GRACE" ]; then
+				reason="step $step_name: no heartbeat from the guest for $((now - (tick_at > step_at ? tick_at : step_at)))s: the guest is frozen"
 			elif [ -n "$splat_at" ] && [ $((now - splat_at)) -ge "$HVLAB_SPLAT_GRACE" ] &&
 				[ $((now - grew_at)) -ge "$HVLAB_SPLAT_GRACE" ]; then
 				reason="step $step_name: a kernel splat on the console, then nothing for ${HVLAB_SPLAT_GRACE}s: the guest is dead"
@@ -171,7 +181,7 @@ lab_boot() {
 
 	now=$((SECONDS - t0))
 	lab_log "$lane $boot: ${now}s in all, /init started after ${started_at:-(never)}s"
-	printf '%s\t%s\t%s\t%s\n' "$lane" "$boot" "${started_at:--}" "$now" >>"$BUILD/timings.tsv"
+	printf '%s\t%s\t%s\t%s\n' "$lane" "$name" "${started_at:--}" "$now" >>"$BUILD/timings.tsv"
 	if [ "$rc" != 0 ]; then
 		lab_log "$lane $boot: last lines of the kernel console ($console):"
 		tail -n 40 "$console" | tr -d '\r' | sed 's/^/    /' >&2

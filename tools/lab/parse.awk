@@ -161,8 +161,9 @@ END {
 	close(resume)
 	if (cur != "") {
 		console_splats()
-		# A step the watchdog stopped for running too long timed out.
-		end_step(-1, 0, host ~ /^step /)
+		# A step the watchdog stopped for running too long (its own limit or
+		# the boot's) timed out.
+		end_step(-1, 0, host ~ /^step .* frozen$|^watchdog:/)
 	}
 	why = host != "" ? host : started == 0 ? "the guest never started /init" \
 		: started > 1 ? "the guest rebooted" \
