@@ -94,11 +94,21 @@ struct hv_backend_ops {
 	void (*flush_guest_tlb)(struct hv_vcpu *vcpu);
 };
 
+/* The backend chosen at load.  Read-only after module init. */
+extern const struct hv_backend_ops *hv_ops;
+
+/*
+ * A backend brought up in stages may enable virtualization before it can
+ * run guests: then vCPUs are refused and their capabilities read 0.
+ */
+static inline bool hv_backend_runs_guests(void)
+{
+	return hv_ops->vcpu_run != NULL;
+}
+
 extern const struct hv_backend_ops vmx_backend_ops;
 extern const struct hv_backend_ops svm_backend_ops;
 
-/* The backend chosen at load.  Read-only after module init. */
-extern const struct hv_backend_ops *hv_ops;
 
 /* Set once the machine is going down: VMX/SVM faults are then expected. */
 extern bool hv_rebooting;

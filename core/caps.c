@@ -15,6 +15,16 @@
 long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 {
 	switch (cap) {
+	case HV_CAP_NR_VCPUS:
+	case HV_CAP_MAX_VCPUS:
+	case HV_CAP_MAX_VCPU_ID:
+	case HV_CAP_IMMEDIATE_EXIT:
+		if (!hv_backend_runs_guests())
+			return 0;
+		break;
+	}
+
+	switch (cap) {
 	case HV_CAP_USER_MEMORY:
 	case HV_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case HV_CAP_JOIN_MEMORY_REGIONS_WORKS:

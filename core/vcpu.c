@@ -256,6 +256,8 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	struct hv_vcpu *vcpu;
 	int r, fd;
 
+	if (!hv_backend_runs_guests())
+		return -EOPNOTSUPP;
 	if (id >= HV_MAX_VCPU_ID)
 		return -EINVAL;
 

@@ -268,6 +268,13 @@ int main(int argc, char **argv)
 			    c->name, c->cap, r);
 	}
 
+	/* A backend that cannot run guests yet refuses vCPUs outright. */
+	if (!ioctl_ret(devfd, HV_CHECK_EXTENSION, HV_CAP_MAX_VCPUS)) {
+		r = ioctl_ret(vmfd, HV_CREATE_VCPU, 0);
+		ktap_result(r == -EOPNOTSUPP,
+			    "MAX_VCPUS is 0: CREATE_VCPU is -EOPNOTSUPP (got %ld)", r);
+	}
+
 	r = ioctl_ret(devfd, HV_CHECK_EXTENSION, -1UL);
 	ktap_result(r == 0, "CHECK_EXTENSION(-1) is 0 (got %ld)", r);
 	r = ioctl_ret(devfd, HV_CHECK_EXTENSION, 1UL << 40);

@@ -276,6 +276,9 @@ struct vcpu *vcpu_new(struct vm *vm, int id)
 		     "vcpu %d", id);
 	vcpu->vm = vm;
 	vcpu->id = id;
+	/* A hypervisor that cannot run guests on this CPU says so. */
+	if (ioctl(vm->devfd, HV_CHECK_EXTENSION, HV_CAP_MAX_VCPUS) == 0)
+		ktap_skip_all("no vCPUs on this CPU (CHECK_EXTENSION(MAX_VCPUS) is 0)");
 	vcpu->fd = ioctl(vm->fd, HV_CREATE_VCPU, id);
 	TEST_REQUIRE(vcpu->fd >= 0, "CREATE_VCPU %d: %s", id, strerror(errno));
 	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
