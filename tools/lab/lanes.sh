@@ -1,19 +1,24 @@
 # shellcheck shell=bash
 # tools/lab/lanes.sh: boot the emulated machines; sourced by tools/lab/check.
 #
+#   lab_lane          one lane's boot, booted again while it dies with tests left
 #   lab_boot          run one emulator under a watchdog, parse its output
 #   lab_boot_qemu     AMD-V lane: QEMU TCG with SVM (with nested paging, or
 #                     without for the nosupport boot)
 #   lab_boot_bochs    Intel VT-x lane: Bochs with VMX and EPT, from an ISO
 #
-# Each boot NAME (svm, svm-nosupport, vmx) leaves in build/:
+# Each boot NAME (svm, svm-nosupport, vmx, and svm-resume1... for the boots
+# again) leaves in build/:
 #   NAME-serial.log    second serial port: /init's markers, the tests' output
 #                      and the kernel log step by step (what parse.awk reads)
 #   NAME-console.log   first serial port: the kernel console
-#   NAME-emulator.log  the emulator's own output
+#   NAME-emulator.log  the emulator's own output (and NAME-bochs.log)
+#   NAME-host.log      why the watchdog stopped the guest, if it did
+#   NAME-resume        the step a dead boot died in (HV/NAME)
 #
-# Uses the globals BUILD, LAB_DIR, KVER, KROOT, INITRD, RESULTS, HVS and the
-# HVLAB_* settings of tools/lab/check.
+# Uses the globals BUILD, LAB_DIR, KVER, KROOT, INITRD, RESULTS, HVS,
+# MAIN_LIST, NOSUP_LIST, DEADLINE_AT and the HVLAB_* settings of
+# tools/lab/check.
 
 # Kernel command line common to both lanes. quiet keeps the boot short;
 # loglevel=5 still puts warnings (WARN, Oops, lockdep) on the console, which
@@ -37,7 +42,7 @@ lab_stop() {
 # A kernel warning or worse, on the console or in a step's kernel log: WARN,
 # BUG (soft lockups, sleeping in atomic...), Oops, GPF, lockdep, RCU stalls,
 # hung tasks, panics. (No backslashes: it goes through awk -v.)
-LAB_SPLAT_RE='cut here|WARNING: CPU:|WARNING: (possible|suspicious|inconsistent|bad unlock)|BUG:|Oops|general protection fault|Kernel panic|kernel BUG at|lockdep|locking dependency|INFO: task .* blocked|detected stalls|kthread starved|hard LOCKUP|UBSAN:|Call Trace:'
+LAB_SPLAT_RE='cut here|WARNING: CPU:|WARNING: (possible|suspicious|inconsistent|bad unlock)|BUG:|Oops|general protection fault|Kernel panic|kernel BUG at|lockdep|locking dependency|INFO: task .* blocked|detected stall|kthread starved|hard LOCKUP|UBSAN:|Call Trace:'
 
 # mawk, Debian's awk, reads a pipe in blocks unless told otherwise: results
 # would come out late.
@@ -201,8 +206,10 @@ lab_boot_qemu() {
 		suite=nosupport
 		npt=-npt
 	fi
+	# One TCG thread: with QEMU 7.2's multi-threaded TCG the emulated
+	# machine froze under SVM guests (soft lockups in both idle tasks).
 	lab_boot svm "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" 2 -- \
-		qemu-system-x86_64 -accel tcg -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
+		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
