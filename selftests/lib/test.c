@@ -137,8 +137,9 @@ const char *dev_module_name(void)
 		return "hv";
 	f = fopen("/proc/cpuinfo", "r");
 	while (f && !name && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "flags", 5))
-			name = strstr(line, " svm") ? "kvm_amd" : "kvm_intel";
+		if (!strncmp(line, "vendor_id", 9))
+			name = strstr(line, "AuthenticAMD") || strstr(line, "HygonGenuine") ?
+			       "kvm_amd" : "kvm_intel";
 	}
 	if (f)
 		fclose(f);
