@@ -27,7 +27,7 @@
 #include "lib/guest.h"
 
 #ifndef ROUNDS
-#define ROUNDS			1000
+#define ROUNDS			test_iterations(1000)
 #endif
 #define WARMUP			50
 #define RESET_PAGE_GPA		0xfffff000ULL

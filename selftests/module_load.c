@@ -18,7 +18,7 @@
 int main(int argc, char **argv)
 {
 	const char *mod;
-	int devfd, vmfd, i, r = 0, cycles = LOAD_CYCLES;
+	int devfd, vmfd, i, r = 0, cycles = test_iterations(LOAD_CYCLES);
 	long before, after;
 
 	ktap_begin(argc, argv);

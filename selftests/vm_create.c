@@ -8,7 +8,7 @@
 
 #include "lib/test.h"
 
-#define CYCLES		5000
+#define CYCLES		test_iterations(5000)
 #define OPEN_AT_ONCE	200
 /* A leaked VM costs at least a file and the VM object (~400 bytes). */
 #define SLAB_SLACK_KB	512

@@ -261,3 +261,11 @@ const char *kmsg_last_matching(const char *needle)
 	close(fd);
 	return found;
 }
+
+int test_iterations(int n)
+{
+	const char *d = getenv("HV_TEST_DIVISOR");
+	int div = d ? atoi(d) : 1;
+
+	return div > 1 ? (n / div > 0 ? n / div : 1) : n;
+}

@@ -65,6 +65,12 @@ void settle_memory(void);		/* let RCU and workqueues free */
 
 
 
+/*
+ * @n, divided by HV_TEST_DIVISOR (at least 1): a slow emulated lane runs
+ * the long loops fewer times (tools/lab sets it to the lane's factor).
+ */
+int test_iterations(int n);
+
 /* The newest kernel log line containing @needle, or "" (static buffer). */
 const char *kmsg_last_matching(const char *needle);
 #endif /* HV_SELFTEST_TEST_H */

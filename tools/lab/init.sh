@@ -84,6 +84,10 @@ step() {
 	echo "HVLAB-END $s_hv $s_suite $s_name rc=$s_rc secs=$s_secs timedout=$s_timedout"
 }
 
+# A lane slower by this factor runs the selftests' long loops (1000
+# load/unload cycles, 1000 VM lifecycles, ...) that many times fewer.
+export HV_TEST_DIVISOR="$tfactor"
+
 # run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout"),
 # after the test hvlab.after names when it is one of HV.
 run_list() {
