@@ -7,6 +7,7 @@
 #   make check            build everything and run the selftests in both
 #                         emulated lanes (see Documentation/testing.md)
 #   make selftests        build the selftests only
+#   make demo             boot the AMD-V lane and run the example VMM's guest
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -35,4 +36,7 @@ selftests:
 check:
 	tools/lab/check
 
-.PHONY: all kdir-check modules install clean selftests check
+demo:
+	tools/lab/demo
+
+.PHONY: all kdir-check modules install clean selftests check demo
