@@ -103,7 +103,7 @@ extern const struct hv_backend_ops *hv_ops;
  */
 static inline bool hv_backend_runs_guests(void)
 {
-	return hv_ops->vcpu_run != NULL;
+	return hv_ops->vcpu_run && hv_ops->pt_format;
 }
 
 extern const struct hv_backend_ops vmx_backend_ops;

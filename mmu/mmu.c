@@ -138,6 +138,8 @@ void hv_mmu_unmap_gfn_range(struct hv_vm *vm, u64 gfn_start, u64 gfn_end)
 	struct hv_mmu *mmu = &vm->mmu;
 	bool flush;
 
+	if (!mmu->root)
+		return;
 	spin_lock(&mmu->lock);
 	flush = hv_mmu_zap_gfns(mmu, gfn_start, gfn_end);
 	/* A fault that looked up a slot before the change must not map. */
@@ -329,6 +331,9 @@ int hv_mmu_init(struct hv_vm *vm, const struct hv_pt_format *fmt)
 
 	spin_lock_init(&mmu->lock);
 	mmu->fmt = fmt;
+	/* A backend that cannot run guests yet has no table format. */
+	if (!fmt)
+		return 0;
 	mmu->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->root)
 		return -ENOMEM;
