@@ -41,6 +41,7 @@ struct hv_pt_format {
 };
 
 extern const struct hv_pt_format hv_npt_format;
+extern const struct hv_pt_format hv_ept_format;
 
 /*
  * A VM's guest-physical address space.
