@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VT-x exits: every basic exit reason hv can see is handled here, one
+ * function each, through the table at the end (SDM Vol. 3C, Appendix C).
+ * Handlers return > 0 to re-enter the guest, 0 to return to userspace,
+ * -errno to fail HV_RUN.
+ *
+ * Unlike SVM without decode assists, VT-x describes the instruction that
+ * exited: its length (VM_EXIT_INSTRUCTION_LEN, SDM 28.2.5) and, for CR,
+ * DR and I/O accesses, the registers and operands (the exit
+ * qualification, SDM 28.2.1), so nothing here fetches or decodes guest
+ * code except string I/O on CPUs that do not report its address size.
+ */
+#define pr_fmt(fmt) "hv: VT-x: " fmt
+
+#include <linux/percpu.h>
+#include <asm/debugreg.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+
+#include "insn.h"
+#include "vmx.h"
+
+/* KVM's answer to an unknown hypercall number (KVM_ENOSYS). */
+#define VMX_HYPERCALL_ENOSYS	1000
+
+static int vmx_skip(struct vmx_vcpu *vmx)
+{
+	vmx->vcpu.regs.rip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	return 1;
+}
+
+static int vmx_exit_ud(struct vmx_vcpu *vmx)
+{
+	vmx_inject_ud(vmx);
+	return 1;
+}
+
+static int vmx_exit_gp(struct vmx_vcpu *vmx)
+{
+	vmx_inject_gp(vmx);
+	return 1;
+}
+
+static int vmx_exit_unexpected(struct vmx_vcpu *vmx)
+{
+	return hv_exit_unexpected(&vmx->vcpu, vmx->exit_reason);
+}
+
+/*
+ * A host interrupt: it stayed pending in the local APIC (no
+ * acknowledge-on-exit) and was taken when interrupts were enabled after
+ * the exit.  Or the heartbeat (vmx/vmx.c).  Just go back in.
+ */
+static int vmx_exit_nothing(struct vmx_vcpu *vmx)
+{
+	return 1;
+}
+
+/*
+ * Exceptions in the exception bitmap, and NMIs (SDM 28.2.2: the exit
+ * interruption information).  Host NMIs and machine checks were handed
+ * to the host right after the exit (vmx/run.c); #DB and #AC are only
+ * intercepted to be delivered safely: reflect them.
+ */
+static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
+{
+	u32 info = vmcs_read(VM_EXIT_INTR_INFO);
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+	struct hv_emu_exception exc = {
+		.vector = info & INTR_INFO_VECTOR_MASK,
+	};
+
+	if (type == INTR_TYPE_NMI_INTR || exc.vector == X86_TRAP_MC)
+		return 1;
+
+	switch (exc.vector) {
+	case X86_TRAP_DB:
+		/*
+		 * SDM 28.2.1 (Table 28-1): the exit qualification holds the
+		 * B0-B3, BD and BS bits the #DB would have put in DR6, which
+		 * the hardware left alone.
+		 */
+		vmx->dr6 = (vmx->dr6 & ~(u64)(DR_TRAP_BITS | DR_STEP)) |
+			   (vmx->exit_qual & (DR_TRAP_BITS | 0x2000 | DR_STEP)) |
+			   HV_DR6_INIT;
+		/* INT1 (ICEBP) exits before it completes: finish it. */
+		if (type == INTR_TYPE_PRIV_SW_EXCEPTION)
+			vmx_skip(vmx);
+		break;
+	case X86_TRAP_AC:
+		exc.has_error_code = true;	/* always 0 */
+		break;
+	default:
+		return vmx_exit_unexpected(vmx);
+	}
+	vmx_inject_exception(&vmx->vcpu, &exc);
+	return 1;
+}
+
+/*
+ * Triple fault.  As KVM and svm/exit.c: the vCPU is put through INIT and
+ * userspace gets HV_EXIT_SHUTDOWN.
+ */
+static int vmx_exit_triple_fault(struct vmx_vcpu *vmx)
+{
+	struct hv_vcpu *vcpu = &vmx->vcpu;
+
+	vmx_vcpu_reset(vmx, true);
+	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
+	vcpu->regs.gpr[HV_RDX] = 0x600;
+	vcpu->regs.rip = 0xfff0;
+	vcpu->regs.rflags = X86_EFLAGS_FIXED;
+	return hv_exit_shutdown(vcpu);
+}
+
+static int vmx_exit_cpuid(struct vmx_vcpu *vmx)
+{
+	return hv_emulate_cpuid(&vmx->vcpu,
+				vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+}
+
+static int vmx_exit_hlt(struct vmx_vcpu *vmx)
+{
+	vmx_skip(vmx);
+	return hv_exit_hlt(&vmx->vcpu);
+}
+
+/*
+ * INVD/WBINVD: guest caches are the host's; nothing to do.  MONITOR/MWAIT:
+ * no-ops, as KVM treats them by default.
+ */
+static int vmx_exit_nop(struct vmx_vcpu *vmx)
+{
+	return vmx_skip(vmx);
+}
+
+/* Only when the CPU forces INVLPG exiting (no TRUE_ control MSRs). */
+static int vmx_exit_invlpg(struct vmx_vcpu *vmx)
+{
+	vmx->need_flush = true;
+	return vmx_skip(vmx);
+}
+
+static int vmx_exit_vmcall(struct vmx_vcpu *vmx)
+{
+	/* No hypercalls are offered yet. */
+	vmx->vcpu.regs.gpr[HV_RAX] = (u64)-VMX_HYPERCALL_ENOSYS;
+	return vmx_skip(vmx);
+}
+
+/* XSETBV (SDM Vol. 2C): the guest's CPUID offers only x87 for now. */
+static int vmx_exit_xsetbv(struct vmx_vcpu *vmx)
+{
+	struct hv_vcpu *vcpu = &vmx->vcpu;
+	u64 *gpr = vcpu->regs.gpr;
+	u64 xcr0 = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
+
+	if ((u32)gpr[HV_RCX] != 0 || vmx_cpl(vmx) || xcr0 != XFEATURE_MASK_FP)
+		return vmx_exit_gp(vmx);
+	vcpu->xcr0 = xcr0;
+	return vmx_skip(vmx);
+}
+
+/* ---- port I/O ---- */
+
+static const u8 vmx_segment_prefix[HV_NR_SREGS] = {
+	[HV_ES] = 0x26, [HV_CS] = 0x2e, [HV_SS] = 0x36,
+	[HV_DS] = 0x3e, [HV_FS] = 0x64, [HV_GS] = 0x65,
+};
+
+/*
+ * The prefixes of a string I/O instruction, on CPUs that do not report
+ * its address size and segment (IA32_VMX_BASIC[54] = 0): OUTS may name
+ * its source segment, and 67h changes the address size.
+ */
+static void vmx_string_io_decode(struct vmx_vcpu *vmx, struct hv_pio_exit *io)
+{
+	struct hv_vcpu *vcpu = &vmx->vcpu;
+	struct hv_emu_exception exc;
+	struct hv_emu_cpu cpu = vcpu->regs;
+	struct hv_emu_env env;
+	bool addr_override = false;
+	u8 insn[15];
+	int i, len = min_t(int, io->insn_len, sizeof(insn));
+
+	vmx_get_emu_state(vcpu, &cpu);
+	hv_emu_env_init(&env, vcpu);
+	if (hv_emu_read_linear(&cpu, &env,
+			       (cpu.seg[HV_CS].l ? 0 : cpu.seg[HV_CS].base) +
+			       cpu.rip, insn, len, &exc))
+		len = 0;
+	for (i = 0; i < len; i++) {
+		int seg;
+
+		for (seg = 0; seg < HV_NR_SREGS; seg++)
+			if (insn[i] == vmx_segment_prefix[seg])
+				io->seg = seg;
+		if (insn[i] == 0x67)
+			addr_override = true;
+	}
+	if (cpu.seg[HV_CS].l)
+		io->addr_size = addr_override ? 4 : 8;
+	else if (cpu.seg[HV_CS].db)
+		io->addr_size = addr_override ? 2 : 4;
+	else
+		io->addr_size = addr_override ? 4 : 2;
+}
+
+/*
+ * SDM 28.2.1 (Table 28-5): size, direction, string, REP and port in the
+ * qualification; for INS/OUTS, SDM 28.2.5 (Table 28-8): address size in
+ * bits 9:7 and, for OUTS, the segment in bits 17:15 (hv_sreg order).
+ */
+static int vmx_exit_io(struct vmx_vcpu *vmx)
+{
+	u64 q = vmx->exit_qual;
+	struct hv_pio_exit io = {
+		.port = q >> 16,
+		.size = (q & 7) + 1,
+		.in = q & BIT(3),
+		.string = q & BIT(4),
+		.rep = q & BIT(5),
+		.seg = HV_DS,
+		.insn_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN),
+	};
+
+	if (io.string && vmx_caps.ins_outs_info) {
+		u32 info = vmcs_read(VMX_INSTRUCTION_INFO);
+
+		io.addr_size = 2 << ((info >> 7) & 7);
+		if (!io.in)
+			io.seg = (info >> 15) & 7;
+	} else if (io.string) {
+		vmx_string_io_decode(vmx, &io);
+	}
+	return hv_exit_pio(&vmx->vcpu, &io);
+}
+
+/* ---- EPT ---- */
+
+/* SDM 29.3.3.2: the qualification says what access; the GPA is saved. */
+static int vmx_exit_ept_violation(struct vmx_vcpu *vmx)
+{
+	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	int r;
+
+	r = hv_mmu_page_fault(&vmx->vcpu, gpa,
+			      vmx->exit_qual & EPT_VIOLATION_ACC_WRITE);
+	if (r == HV_FAULT_MMIO)
+		return hv_handle_mmio(&vmx->vcpu);
+	return r;
+}
+
+/* ---- control and debug registers ---- */
+
+/* A GPR as an operand: 32 bits wide outside 64-bit mode. */
+static u64 vmx_gpr_read(struct vmx_vcpu *vmx, int reg)
+{
+	u64 val = vmx->vcpu.regs.gpr[reg];
+
+	return vmx_long_mode_cs(vmx) ? val : (u32)val;
+}
+
+static void vmx_gpr_write(struct vmx_vcpu *vmx, int reg, u64 val)
+{
+	vmx->vcpu.regs.gpr[reg] = vmx_long_mode_cs(vmx) ? val : (u32)val;
+}
+
+/*
+ * SDM 28.2.1 (Table 28-3): CR number in bits 3:0, access type in 5:4
+ * (MOV to, MOV from, CLTS, LMSW), GPR in 11:8, LMSW source in 31:16.
+ * CR0 and CR4 writes exit when they touch a bit of the guest/host mask
+ * (vmx/vmcs.c); CR8 always (as SVM keeps it: vmx->cr8); CR3 only on CPUs
+ * that force CR3 exiting.
+ */
+static int vmx_exit_cr(struct vmx_vcpu *vmx)
+{
+	u64 q = vmx->exit_qual;
+	int cr = q & 15, reg = (q >> 8) & 15, r;
+	u64 val;
+
+	switch ((q >> 4) & 3) {
+	case 0:					/* MOV to CR */
+		val = vmx_gpr_read(vmx, reg);
+		switch (cr) {
+		case 0:
+			r = vmx_set_cr0(vmx, val);
+			break;
+		case 3:
+			r = vmx_set_cr3(vmx, val);
+			break;
+		case 4:
+			r = vmx_set_cr4(vmx, val);
+			break;
+		case 8:
+			r = val & ~0xfULL ? -EINVAL : 0;
+			if (!r)
+				vmx->cr8 = val;
+			break;
+		default:
+			return vmx_exit_unexpected(vmx);
+		}
+		break;
+	case 1:					/* MOV from CR */
+		if (cr != 3 && cr != 8)
+			return vmx_exit_unexpected(vmx);
+		val = cr == 3 ? vmcs_read(GUEST_CR3) : vmx->cr8;
+		vmx_gpr_write(vmx, reg, val);
+		r = 0;
+		break;
+	case 2:					/* CLTS */
+		r = vmx_set_cr0(vmx, vmx_guest_cr0(vmx) & ~X86_CR0_TS);
+		break;
+	default:				/* LMSW: can set PE, not clear it */
+		r = vmx_set_cr0(vmx, (vmx_guest_cr0(vmx) & ~0xeULL) |
+				     ((q >> LMSW_SOURCE_DATA_SHIFT) & 0xf));
+		break;
+	}
+	if (r)
+		return vmx_exit_gp(vmx);
+	return vmx_skip(vmx);
+}
+
+/* As svm/movcr.c: the guest's debug registers never reach the hardware. */
+static int vmx_mov_dr(struct vmx_vcpu *vmx, int n, bool to_reg, u64 *reg)
+{
+	/* DR4/5 alias DR6/7 unless CR4.DE (SDM 18.2.2). */
+	if (n == 4 || n == 5) {
+		if (vmx->cr4 & X86_CR4_DE)
+			return -EOPNOTSUPP;	/* #UD */
+		n += 2;
+	}
+	if (to_reg) {
+		*reg = n < 4 ? vmx->db[n] : n == 6 ? vmx->dr6 : vmx->dr7;
+		return 0;
+	}
+	if (n < 4) {
+		vmx->db[n] = *reg;
+		return 0;
+	}
+	if (*reg >> 32)		/* SDM 18.2.4: upper bits must be 0 */
+		return -EINVAL;
+	if (n == 6)		/* writable: B0-3, BD, BS, BT */
+		vmx->dr6 = (*reg & 0xe00f) | HV_DR6_INIT;
+	else
+		vmx->dr7 = (*reg & ~HV_DR7_INIT & 0xffff2bff) | HV_DR7_INIT;
+	return 0;
+}
+
+/* SDM 28.2.1 (Table 28-4): DR number in bits 2:0, direction in 4, GPR in 11:8. */
+static int vmx_exit_dr(struct vmx_vcpu *vmx)
+{
+	u64 q = vmx->exit_qual;
+	bool to_reg = (q & DEBUG_REG_ACCESS_TYPE) == TYPE_MOV_FROM_DR;
+	int reg = DEBUG_REG_ACCESS_REG(q), r;
+	u64 val = vmx_gpr_read(vmx, reg);
+
+	r = vmx_mov_dr(vmx, q & DEBUG_REG_ACCESS_NUM, to_reg, &val);
+	if (r == -EINVAL)
+		return vmx_exit_gp(vmx);
+	if (r)
+		return vmx_exit_ud(vmx);
+	if (to_reg)
+		vmx_gpr_write(vmx, reg, val);
+	return vmx_skip(vmx);
+}
+
+static int vmx_exit_rdmsr(struct vmx_vcpu *vmx)
+{
+	return vmx_handle_rdmsr(vmx);
+}
+
+static int vmx_exit_wrmsr(struct vmx_vcpu *vmx)
+{
+	return vmx_handle_wrmsr(vmx);
+}
+
+/*
+ * VM entry failed while or after loading the guest state (SDM 27.8): an
+ * invalid guest state, an MSR it could not load, or a machine check.
+ * Nothing was entered and the VMCS is as it was, so userspace can fix the
+ * state (HV_SET_SREGS) and run again; it gets the exit reason, bit 31
+ * included, as KVM reports it.
+ */
+static int vmx_exit_failed_entry(struct vmx_vcpu *vmx)
+{
+	pr_warn_ratelimited("vCPU %u: VM entry rejected the guest state (reason %#x qualification %#llx cr0 %#llx cr4 %#llx efer %#llx cs.ar %#llx)\n",
+			    vmx->vcpu.id, vmx->exit_reason, vmx->exit_qual,
+			    vmcs_read(GUEST_CR0), vmcs_read(GUEST_CR4),
+			    vmx->efer, vmcs_read(GUEST_CS_AR_BYTES));
+	return hv_exit_fail_entry(&vmx->vcpu, vmx->exit_reason);
+}
+
+typedef int (*vmx_exit_handler)(struct vmx_vcpu *vmx);
+
+static const vmx_exit_handler vmx_exit_handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= vmx_exit_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= vmx_exit_nothing,
+	[EXIT_REASON_TRIPLE_FAULT]		= vmx_exit_triple_fault,
+	[EXIT_REASON_CPUID]			= vmx_exit_cpuid,
+	[EXIT_REASON_HLT]			= vmx_exit_hlt,
+	[EXIT_REASON_INVD]			= vmx_exit_nop,
+	[EXIT_REASON_INVLPG]			= vmx_exit_invlpg,
+	[EXIT_REASON_RDPMC]			= vmx_exit_gp,
+	[EXIT_REASON_VMCALL]			= vmx_exit_vmcall,
+	/* VMX itself is not offered to guests: these raise #UD. */
+	[EXIT_REASON_VMCLEAR]			= vmx_exit_ud,
+	[EXIT_REASON_VMLAUNCH]			= vmx_exit_ud,
+	[EXIT_REASON_VMPTRLD]			= vmx_exit_ud,
+	[EXIT_REASON_VMPTRST]			= vmx_exit_ud,
+	[EXIT_REASON_VMREAD]			= vmx_exit_ud,
+	[EXIT_REASON_VMRESUME]			= vmx_exit_ud,
+	[EXIT_REASON_VMWRITE]			= vmx_exit_ud,
+	[EXIT_REASON_VMOFF]			= vmx_exit_ud,
+	[EXIT_REASON_VMON]			= vmx_exit_ud,
+	[EXIT_REASON_INVEPT]			= vmx_exit_ud,
+	[EXIT_REASON_INVVPID]			= vmx_exit_ud,
+	[EXIT_REASON_VMFUNC]			= vmx_exit_ud,
+	[EXIT_REASON_CR_ACCESS]			= vmx_exit_cr,
+	[EXIT_REASON_DR_ACCESS]			= vmx_exit_dr,
+	[EXIT_REASON_IO_INSTRUCTION]		= vmx_exit_io,
+	[EXIT_REASON_MSR_READ]			= vmx_exit_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= vmx_exit_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_exit_nop,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_exit_nop,
+	[EXIT_REASON_EPT_VIOLATION]		= vmx_exit_ept_violation,
+	/* hv never builds a misconfigured EPT entry: report it. */
+	[EXIT_REASON_EPT_MISCONFIG]		= vmx_exit_unexpected,
+	[EXIT_REASON_PREEMPTION_TIMER]		= vmx_exit_nothing,
+	[EXIT_REASON_WBINVD]			= vmx_exit_nop,
+	[EXIT_REASON_XSETBV]			= vmx_exit_xsetbv,
+};
+
+int vmx_handle_exit(struct vmx_vcpu *vmx)
+{
+	u16 basic = vmx->exit_reason;
+
+	if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return vmx_exit_failed_entry(vmx);
+	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])
+		return vmx_exit_handlers[basic](vmx);
+	/* Task switches and anything unforeseen: tell userspace. */
+	return vmx_exit_unexpected(vmx);
+}
