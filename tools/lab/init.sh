@@ -10,6 +10,8 @@
 #                          hv itself (a CPU it must refuse)
 #   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
 #   hvlab.tfactor=N        multiply every test's timeout by N
+#   hvlab.guests=1         also run /lab/guests.list (the AMD-V lane)
+#   hvlab.divisor=N        run the selftests' long loops N times fewer
 #   hvlab.after=HV/NAME    resume a run that died in step NAME of HV (hv or
 #                          kvm): skip every step up to that one
 #
@@ -41,6 +43,8 @@ cd /tmp || exit 1
 mode=main
 hvs=hv,kvm
 tfactor=1
+guests=0
+divisor=1
 after=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
@@ -48,6 +52,8 @@ for arg in $cmdline; do
 	hvlab.mode=*) mode=${arg#*=} ;;
 	hvlab.hvs=*) hvs=${arg#*=} ;;
 	hvlab.tfactor=*) tfactor=${arg#*=} ;;
+	hvlab.guests=*) guests=${arg#*=} ;;
+	hvlab.divisor=*) divisor=${arg#*=} ;;
 	hvlab.after=*) after=${arg#*=} ;;
 	esac
 done
@@ -84,9 +90,9 @@ step() {
 	echo "HVLAB-END $s_hv $s_suite $s_name rc=$s_rc secs=$s_secs timedout=$s_timedout"
 }
 
-# A lane slower by this factor runs the selftests' long loops (1000
-# load/unload cycles, 1000 VM lifecycles, ...) that many times fewer.
-export HV_TEST_DIVISOR="$tfactor"
+# A slow lane runs the selftests' long loops (1000 load/unload cycles,
+# 5000 VMs, 1000 VM lifecycles) hvlab.divisor times fewer.
+export HV_TEST_DIVISOR="$divisor"
 
 # run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout"),
 # after the test hvlab.after names when it is one of HV.
@@ -137,6 +143,9 @@ main)
 	if wants hv; then
 		step hv selftests @load $((120 * tfactor)) modprobe hv
 		run_list hv /dev/hv selftests /lab/tests.list
+		if [ "$guests" = 1 ]; then
+			run_list hv /dev/hv selftests /lab/guests.list
+		fi
 		if [ -d /sys/module/hv ]; then
 			step hv selftests @unload $((120 * tfactor)) rmmod hv
 		fi
@@ -148,6 +157,9 @@ main)
 		esac
 		step kvm selftests @load $((120 * tfactor)) modprobe $kvm
 		run_list kvm /dev/kvm selftests /lab/tests.list
+		if [ "$guests" = 1 ]; then
+			run_list kvm /dev/kvm selftests /lab/guests.list
+		fi
 	fi
 	;;
 nosupport)

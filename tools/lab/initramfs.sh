@@ -10,6 +10,7 @@
 #                              what they depend on, depmod's indexes
 #   /lab/selftests/            the selftest binaries
 #   /lab/tests.list            the tests of the main boots
+#   /lab/guests.list           the guest-running tests (hvlab.guests=1)
 #   /lab/nosupport.list        the tests of the no-NPT boot
 #   /lib*/...                  the shared libraries of the dynamic binaries
 #
@@ -121,12 +122,13 @@ lab_build_initramfs() {
 	# Selftests: every file make put in ST_OUT except objects, plus the lists.
 	find "$ST_OUT" -maxdepth 1 -type f ! -name '*.[oad]' -exec cp {} "$stage/lab/selftests/" \;
 	cp "$MAIN_LIST" "$stage/lab/tests.list"
+	cp "$GUEST_LIST" "$stage/lab/guests.list"
 	cp "$NOSUP_LIST" "$stage/lab/nosupport.list"
 	local name
 	while read -r name _; do
 		[ -x "$stage/lab/selftests/$name" ] ||
 			lab_die "selftest $name is listed but make -C selftests built no $ST_OUT/$name"
-	done < <(cat "$MAIN_LIST" "$NOSUP_LIST")
+	done < <(cat "$MAIN_LIST" "$GUEST_LIST" "$NOSUP_LIST")
 	lab_copy_libs "$stage" "$stage/usr/bin/kmod" "$stage"/lab/selftests/*
 
 	install -m 755 "$LAB_DIR/init.sh" "$stage/init"

@@ -213,7 +213,7 @@ lab_boot_qemu() {
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
-		-append "$(lab_cmdline "$boot" "$HVLAB_QEMU_FACTOR" -1 "$after")"
+		-append "$(lab_cmdline "$boot" "$HVLAB_QEMU_FACTOR" -1 "$after") hvlab.guests=1"
 }
 
 # lab_boot_bochs NAME [AFTER]: the Intel VT-x lane. Bochs cannot load a
@@ -234,7 +234,7 @@ lab_boot_bochs() {
 		TIMEOUT 0
 		LABEL lab
 		  KERNEL /vmlinuz
-		  APPEND initrd=/initrd.gz $(lab_cmdline main "$HVLAB_BOCHS_FACTOR" 0 "$after")
+		  APPEND initrd=/initrd.gz $(lab_cmdline main "$HVLAB_BOCHS_FACTOR" 0 "$after") hvlab.divisor=$HVLAB_BOCHS_DIVISOR
 	EOF
 	xorriso -as mkisofs -o "$dir/boot.iso" -b isolinux/isolinux.bin \
 		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
