@@ -75,16 +75,39 @@ struct hv_backend_ops {
 	void (*vcpu_put)(struct hv_vcpu *vcpu);
 
 	/*
-	 * Enter the guest once and handle the exit.  Returns > 0 to go on
-	 * running, 0 to return to userspace (vcpu->run filled), or -errno.
-	 * Called with the vCPU loaded and preemption enabled.
+	 * One guest entry, in two halves around the core's entry sequence
+	 * (core/run.c: hv_vcpu_enter_guest).
+	 *
+	 * vcpu_enter: interrupts and preemption off, the guest's FPU state
+	 * loaded.  Copy vcpu->regs into the hardware's state, enter the
+	 * guest, copy them back and record the exit (hw_exit[]).  Returns 0,
+	 * or -errno if the hardware refused to run at all (only expected
+	 * while the machine reboots).
+	 *
+	 * handle_exit: interrupts and preemption on again, the vCPU loaded.
+	 * Handle the exit recorded.  Returns > 0 to go on running, 0 to
+	 * return to userspace (vcpu->run filled), or -errno.
 	 */
-	int (*vcpu_run)(struct hv_vcpu *vcpu);
+	int (*vcpu_enter)(struct hv_vcpu *vcpu);
+	int (*handle_exit)(struct hv_vcpu *vcpu);
 
-	/* State not kept in struct hv_vcpu (segments, control registers). */
+	/*
+	 * State not kept in struct hv_vcpu (segments, control registers).
+	 * set_sregs gets values core/vcpu.c has checked as KVM checks them
+	 * (hv_sregs_valid) and may refuse more that its hardware cannot
+	 * run; apic_base is the core's.
+	 */
 	void (*get_sregs)(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 	int (*set_sregs)(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
 	void (*get_emu_state)(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
+
+	/*
+	 * The MSRs whose values live in the backend's state (EFER, PAT,
+	 * the TSC offset).  core/msr.c has checked the value: set_msr only
+	 * stores it.  -EINVAL for an MSR the backend does not keep.
+	 */
+	int (*get_msr)(struct hv_vcpu *vcpu, u32 msr, u64 *val);
+	int (*set_msr)(struct hv_vcpu *vcpu, u32 msr, u64 val);
 
 	/* Deliver an exception on the next entry. */
 	void (*inject_exception)(struct hv_vcpu *vcpu,
@@ -103,7 +126,7 @@ extern const struct hv_backend_ops *hv_ops;
  */
 static inline bool hv_backend_runs_guests(void)
 {
-	return hv_ops->vcpu_run && hv_ops->pt_format;
+	return hv_ops->vcpu_enter && hv_ops->pt_format;
 }
 
 extern const struct hv_backend_ops vmx_backend_ops;

@@ -131,6 +131,7 @@ struct hv_vcpu {
 	 */
 	struct hv_emu_cpu regs;		/* [v] gpr/rip/rflags part */
 	u64 xcr0;			/* [v] guest XCR0 */
+	u64 apic_base;			/* [v] IA32_APIC_BASE */
 	void *xsave;			/* [v] guest FPU/SSE/AVX state */
 
 	/*
@@ -188,14 +189,25 @@ void hv_vcpu_free(struct hv_vcpu *vcpu);
 
 /* core/run.c: the run loop and what exits need from the core */
 int hv_vcpu_run(struct hv_vcpu *vcpu);
-bool hv_vcpu_enter_guest_mode(struct hv_vcpu *vcpu);
-void hv_vcpu_exit_guest_mode(struct hv_vcpu *vcpu);
 int hv_exit_hlt(struct hv_vcpu *vcpu);
 int hv_exit_shutdown(struct hv_vcpu *vcpu);
 int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 reason);
 int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, u32 ndata,
 			   const u64 *data);
 int hv_exit_unexpected(struct hv_vcpu *vcpu, u64 hw_exit_reason);
+
+/* core/msr.c */
+int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
+int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
+int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len);
+int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len);
+bool hv_apic_base_valid(u64 apic_base);
+
+/* A guest-physical address the host's physical address width can hold. */
+static inline bool hv_gpa_valid(u64 gpa)
+{
+	return !(gpa >> boot_cpu_data.x86_phys_bits);
+}
 
 /* core/pio.c */
 struct hv_pio_exit {
@@ -209,6 +221,7 @@ struct hv_pio_exit {
 	u8 insn_len;		/* to skip the instruction when done */
 };
 
+void hv_pio_string_prefixes(struct hv_vcpu *vcpu, struct hv_pio_exit *io);
 int hv_exit_pio(struct hv_vcpu *vcpu, const struct hv_pio_exit *io);
 int hv_complete_pio(struct hv_vcpu *vcpu);
 

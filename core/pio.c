@@ -116,6 +116,51 @@ static u32 hv_pio_ins_count(struct hv_vcpu *vcpu)
  * The backend decoded an IN/OUT/INS/OUTS exit.  Prepare HV_EXIT_IO and
  * return 0, or return 1 if nothing needs userspace.
  */
+/*
+ * For string I/O on hardware that does not report it all: read the
+ * instruction's prefixes.  A segment override names the segment OUTS reads
+ * from (INS always writes through ES), and 67h changes the address size,
+ * which hv derives from the code segment when @io->addr_size is 0.
+ * (Older VMX CPUs leave both out, IA32_VMX_BASIC[54] = 0; QEMU's emulated
+ * SVM reports no address size.)  An unreadable instruction leaves the
+ * defaults; running it again faults properly in the guest.
+ */
+void hv_pio_string_prefixes(struct hv_vcpu *vcpu, struct hv_pio_exit *io)
+{
+	static const u8 seg_prefix[HV_NR_SREGS] = {
+		[HV_ES] = 0x26, [HV_CS] = 0x2e, [HV_SS] = 0x36,
+		[HV_DS] = 0x3e, [HV_FS] = 0x64, [HV_GS] = 0x65,
+	};
+	struct hv_emu_exception exc;
+	struct hv_emu_cpu cpu = vcpu->regs;
+	struct hv_emu_env env;
+	bool addr_override = false;
+	u8 insn[15];
+	int i, seg, len = min_t(int, io->insn_len, sizeof(insn));
+
+	hv_ops->get_emu_state(vcpu, &cpu);
+	hv_emu_env_init(&env, vcpu);
+	if (hv_emu_read_linear(&cpu, &env,
+			       (cpu.seg[HV_CS].l ? 0 : cpu.seg[HV_CS].base) +
+			       cpu.rip, insn, len, &exc))
+		len = 0;
+	for (i = 0; i < len; i++) {
+		for (seg = 0; seg < HV_NR_SREGS; seg++)
+			if (insn[i] == seg_prefix[seg])
+				io->seg = seg;
+		if (insn[i] == 0x67)
+			addr_override = true;
+	}
+	if (io->addr_size)
+		return;
+	if (cpu.seg[HV_CS].l)
+		io->addr_size = addr_override ? 4 : 8;
+	else if (cpu.seg[HV_CS].db)
+		io->addr_size = addr_override ? 2 : 4;
+	else
+		io->addr_size = addr_override ? 4 : 2;
+}
+
 int hv_exit_pio(struct hv_vcpu *vcpu, const struct hv_pio_exit *io)
 {
 	struct hv_run *run = vcpu->run;

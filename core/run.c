@@ -3,8 +3,9 @@
  * HV_RUN: the run loop, and the exits to userspace that every backend
  * shares.
  *
- * The loop belongs to the core; a backend's vcpu_run enters the guest
- * once and handles the exit through the core's services.  Before each
+ * The loop and the entry sequence belong to the core; a backend's
+ * vcpu_enter enters the guest once, and its handle_exit handles the exit
+ * through the core's services.  Before each
  * entry the core finishes what userspace was asked to do (I/O, MMIO),
  * honours signals and reschedule requests, and runs pending requests
  * (TLB flushes); event injection and the in-kernel irqchip will plug in
@@ -25,7 +26,7 @@
  * Returns false if the entry must be abandoned: a request arrived, or
  * the thread should reschedule or handle a signal first.
  */
-bool hv_vcpu_enter_guest_mode(struct hv_vcpu *vcpu)
+static bool hv_vcpu_enter_guest_mode(struct hv_vcpu *vcpu)
 {
 	lockdep_assert_irqs_disabled();
 	WRITE_ONCE(vcpu->mode, HV_IN_GUEST);
@@ -38,7 +39,7 @@ bool hv_vcpu_enter_guest_mode(struct hv_vcpu *vcpu)
 	return true;
 }
 
-void hv_vcpu_exit_guest_mode(struct hv_vcpu *vcpu)
+static void hv_vcpu_exit_guest_mode(struct hv_vcpu *vcpu)
 {
 	/* Pairs with the read in hv_vm_kick_all: no IPI needed any more. */
 	smp_store_release(&vcpu->mode, HV_OUTSIDE_GUEST);
@@ -116,6 +117,41 @@ static int hv_vcpu_complete_userspace(struct hv_vcpu *vcpu)
 	}
 }
 
+/*
+ * One entry into the guest, the same sequence for every backend: the
+ * guest's FPU state goes in with preemption off; the handshake with
+ * requesters (hv_vcpu_enter_guest_mode) happens with interrupts off, so
+ * a kick either is seen here or finds the vCPU in the guest; and a host
+ * interrupt that made the guest exit is taken as soon as interrupts are
+ * on again, before the exit is handled.  Event injection will go here,
+ * after the handshake, without the backends' entry code changing.
+ */
+static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
+{
+	int r;
+
+	hv_fpu_begin();				/* also disables preemption */
+	local_irq_disable();
+	if (!hv_vcpu_enter_guest_mode(vcpu)) {
+		local_irq_enable();
+		hv_fpu_end();
+		return 1;	/* the loop handles what stopped us */
+	}
+	if (READ_ONCE(hv_rebooting)) {
+		r = -EIO;
+	} else {
+		hv_fpu_enter_guest(vcpu);
+		r = hv_ops->vcpu_enter(vcpu);
+		hv_fpu_exit_guest(vcpu);
+	}
+	hv_vcpu_exit_guest_mode(vcpu);
+	local_irq_enable();
+	hv_fpu_end();
+	if (r)
+		return r;
+	return hv_ops->handle_exit(vcpu);
+}
+
 static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 {
 	int r;
@@ -135,7 +171,7 @@ static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 		cond_resched();
 		hv_vcpu_do_requests(vcpu);
 
-		r = hv_ops->vcpu_run(vcpu);
+		r = hv_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			return r;
 	}

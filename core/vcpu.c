@@ -12,7 +12,9 @@
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <asm/apicdef.h>
 #include <asm/io.h>
+#include <asm/msr-index.h>
 #include <linux/uaccess.h>
 
 #include "hv.h"
@@ -111,6 +113,42 @@ static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	/* xAPIC enabled at its default address; vCPU 0 is the BSP. */
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
+/*
+ * KVM's checks for KVM_SET_SREGS, the same for both vendors: paging modes
+ * that cannot exist (long mode without PAE, LMA without LME and paging),
+ * a CR3 beyond the physical address width, CR0/CR4 bits the vCPU may not
+ * set, a bad APIC base.  The backend may refuse more; anything else is
+ * left for the hardware to judge at entry.
+ */
+static bool hv_sregs_valid(const struct hv_sregs *sr)
+{
+	if ((sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
+		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
+			return false;
+		if (!hv_gpa_valid(sr->cr3))
+			return false;
+	} else if ((sr->efer & EFER_LMA) || sr->cs.l) {
+		return false;
+	}
+	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(sr->cr4) &&
+	       hv_apic_base_valid(sr->apic_base);
+}
+
+static int hv_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
+{
+	int r;
+
+	if (!hv_sregs_valid(sr))
+		return -EINVAL;
+	r = hv_ops->set_sregs(vcpu, sr);
+	if (!r)
+		vcpu->apic_base = sr->apic_base;
+	return r;
 }
 
 static int hv_vcpu_set_signal_mask(struct hv_vcpu *vcpu,
@@ -176,13 +214,14 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_GET_SREGS:
 		memset(&u.sregs, 0, sizeof(u.sregs));
 		hv_ops->get_sregs(vcpu, &u.sregs);
+		u.sregs.apic_base = vcpu->apic_base;
 		r = copy_to_user(argp, &u.sregs, sizeof(u.sregs)) ? -EFAULT : 0;
 		break;
 	case HV_SET_SREGS:
 		r = -EFAULT;
 		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
 			break;
-		r = hv_ops->set_sregs(vcpu, &u.sregs);
+		r = hv_vcpu_set_sregs(vcpu, &u.sregs);
 		break;
 	case HV_SET_SIGNAL_MASK:
 		r = hv_vcpu_set_signal_mask(vcpu, argp);

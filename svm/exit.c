@@ -46,63 +46,11 @@ static int svm_exit_hlt(struct svm_vcpu *svm)
 	return hv_exit_hlt(&svm->vcpu);
 }
 
-/* The segment a prefix byte selects, or -1. */
-static int svm_segment_prefix(u8 b)
-{
-	static const u8 prefix[HV_NR_SREGS] = {
-		[HV_ES] = 0x26, [HV_CS] = 0x2e, [HV_SS] = 0x36,
-		[HV_DS] = 0x3e, [HV_FS] = 0x64, [HV_GS] = 0x65,
-	};
-	int seg;
-
-	for (seg = 0; seg < HV_NR_SREGS; seg++)
-		if (prefix[seg] == b)
-			return seg;
-	return -1;
-}
-
-/*
- * The prefixes of a string I/O instruction: OUTS may name its source
- * segment, and 67h changes the address size.  The hardware reports the
- * address size in EXITINFO1, but QEMU's emulated SVM leaves it 0.
- */
-static void svm_string_io_prefixes(struct svm_vcpu *svm, struct hv_pio_exit *io)
-{
-	struct hv_vcpu *vcpu = &svm->vcpu;
-	struct hv_emu_exception exc;
-	struct hv_emu_cpu cpu = vcpu->regs;
-	struct hv_emu_env env;
-	bool addr_override = false;
-	u8 insn[15];
-	int i, len = min_t(int, io->insn_len, sizeof(insn));
-
-	svm_get_emu_state(vcpu, &cpu);
-	hv_emu_env_init(&env, vcpu);
-	if (hv_emu_read_linear(&cpu, &env,
-			       (cpu.seg[HV_CS].l ? 0 : cpu.seg[HV_CS].base) +
-			       cpu.rip, insn, len, &exc))
-		len = 0;
-	for (i = 0; i < len; i++) {
-		int seg = svm_segment_prefix(insn[i]);
-
-		if (seg >= 0)
-			io->seg = seg;
-		else if (insn[i] == 0x67)
-			addr_override = true;
-	}
-	if (io->addr_size)
-		return;
-	if (cpu.seg[HV_CS].l)
-		io->addr_size = addr_override ? 4 : 8;
-	else if (cpu.seg[HV_CS].db)
-		io->addr_size = addr_override ? 2 : 4;
-	else
-		io->addr_size = addr_override ? 4 : 2;
-}
-
 /*
  * APM Vol. 2, 15.10.2: EXITINFO1 describes the access, EXITINFO2 is the
- * RIP of the next instruction (even without next-RIP saving).
+ * RIP of the next instruction (even without next-RIP saving).  For string
+ * forms hv reads the prefixes itself: the segment of OUTS is reported only
+ * with decode assists, and QEMU's emulated SVM leaves the address size 0.
  */
 static int svm_exit_io(struct svm_vcpu *svm)
 {
@@ -120,7 +68,7 @@ static int svm_exit_io(struct svm_vcpu *svm)
 	};
 
 	if (io.string)
-		svm_string_io_prefixes(svm, &io);
+		hv_pio_string_prefixes(&svm->vcpu, &io);
 	return hv_exit_pio(&svm->vcpu, &io);
 }
 
@@ -237,7 +185,10 @@ static int svm_exit_mov_cr_dr(struct svm_vcpu *svm)
 
 static int svm_exit_msr(struct svm_vcpu *svm)
 {
-	return svm_handle_msr(svm);
+	/* EXITINFO1: 0 for RDMSR, 1 for WRMSR (APM Vol. 2, 15.11). */
+	if (svm->vmcb->control.exit_info_1)
+		return hv_emulate_wrmsr(&svm->vcpu, 2);	/* 0F 30 */
+	return hv_emulate_rdmsr(&svm->vcpu, 2);		/* 0F 32 */
 }
 
 typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
@@ -276,8 +227,10 @@ static const svm_exit_handler svm_exit_handlers[] = {
 	[SVM_EXIT_NPF]			= svm_exit_npf,
 };
 
-int svm_handle_exit(struct svm_vcpu *svm)
+/* Called by core/run.c after each entry, interrupts on again. */
+int svm_handle_exit(struct hv_vcpu *vcpu)
 {
+	struct svm_vcpu *svm = to_svm(vcpu);
 	u32 code = svm->vmcb->control.exit_code;
 
 	if (code == (u32)SVM_EXIT_ERR)

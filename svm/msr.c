@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MSRs under SVM: the permission maps every vCPU shares, and RDMSR/WRMSR
- * of the intercepted MSRs.
+ * MSRs under SVM: the permission maps every vCPU shares, and where the
+ * MSRs core/msr.c emulates live in the VMCB.
  *
  * Passed through are only MSRs whose guest values VMLOAD/VMSAVE keep in
  * the guest's VMCB, so they never leak into the host.  Every other MSR
- * exits; the few a guest needs without CPUID are emulated and the rest
- * raise #GP, as KVM does by default.  (The full MSR ABI comes later.)
+ * exits to core/msr.c, which emulates the few a guest needs without
+ * CPUID and raises #GP for the rest, as KVM does by default.
  */
 #define pr_fmt(fmt) "hv: AMD-V: " fmt
 
@@ -76,23 +76,10 @@ void svm_msrpm_exit(void)
 	svm_msrpm = NULL;
 }
 
-/* SDM 11.12.2: each PAT entry is one of UC, WC, WT, WP, WB, UC-. */
-static bool svm_pat_valid(u64 pat)
+/* The MSRs core/msr.c keeps in the VMCB (it has checked the values). */
+int svm_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 {
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 type = (pat >> (i * 8)) & 0xff;
-
-		if (type > 7 || type == 2 || type == 3)
-			return false;
-	}
-	return true;
-}
-
-static int svm_rdmsr(struct svm_vcpu *svm, u32 msr, u64 *val)
-{
-	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
 	switch (msr) {
 	case MSR_EFER:
@@ -100,9 +87,6 @@ static int svm_rdmsr(struct svm_vcpu *svm, u32 msr, u64 *val)
 		return 0;
 	case MSR_IA32_CR_PAT:
 		*val = vmcb->save.g_pat;
-		return 0;
-	case MSR_IA32_APICBASE:
-		*val = svm->apic_base;
 		return 0;
 	case MSR_IA32_TSC:
 		*val = rdtsc() + vmcb->control.tsc_offset;
@@ -112,31 +96,16 @@ static int svm_rdmsr(struct svm_vcpu *svm, u32 msr, u64 *val)
 	}
 }
 
-static int svm_wrmsr(struct svm_vcpu *svm, u32 msr, u64 val)
+int svm_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
-	struct vmcb *vmcb = svm->vmcb;
-	u64 efer = vmcb->save.efer;
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
 	switch (msr) {
 	case MSR_EFER:
-		/*
-		 * Without CPUID the guest has no long mode and no NX: only
-		 * SCE may change (as KVM), and LMA is the hardware's.
-		 */
-		if (val & ~(EFER_SCE | EFER_LMA))
-			return -EINVAL;
-		vmcb->save.efer = (efer & (EFER_LMA | EFER_LME | EFER_NX)) |
-				  (val & EFER_SCE) | EFER_SVME;
+		vmcb->save.efer = val | EFER_SVME;	/* VMRUN requires it */
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(val))
-			return -EINVAL;
 		vmcb->save.g_pat = val;
-		return 0;
-	case MSR_IA32_APICBASE:
-		if (!svm_apic_base_valid(val))
-			return -EINVAL;
-		svm->apic_base = val;
 		return 0;
 	case MSR_IA32_TSC:
 		vmcb->control.tsc_offset = val - rdtsc();
@@ -144,29 +113,4 @@ static int svm_wrmsr(struct svm_vcpu *svm, u32 msr, u64 val)
 	default:
 		return -EINVAL;
 	}
-}
-
-/* EXITINFO1: 0 for RDMSR, 1 for WRMSR (APM Vol. 2, 15.11). */
-int svm_handle_msr(struct svm_vcpu *svm)
-{
-	u64 *gpr = svm->vcpu.regs.gpr;
-	u32 msr = gpr[HV_RCX];
-	u64 val;
-
-	if (svm->vmcb->control.exit_info_1) {
-		val = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
-		if (svm_wrmsr(svm, msr, val)) {
-			svm_inject_gp(svm);
-			return 1;
-		}
-	} else {
-		if (svm_rdmsr(svm, msr, &val)) {
-			svm_inject_gp(svm);
-			return 1;
-		}
-		gpr[HV_RAX] = (u32)val;
-		gpr[HV_RDX] = val >> 32;
-	}
-	svm->vcpu.regs.rip += 2;			/* 0F 32 / 0F 30 */
-	return 1;
 }

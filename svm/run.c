@@ -80,25 +80,12 @@ static void svm_requeue_interrupted_event(struct svm_vcpu *svm)
 	ctl->event_inj_err = ctl->exit_int_info_err;
 }
 
-int svm_vcpu_run(struct hv_vcpu *vcpu)
+/* Called by core/run.c with interrupts off and the guest's FPU loaded. */
+int svm_vcpu_enter(struct hv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *save = &vmcb->save;
-
-	hv_fpu_begin();				/* also disables preemption */
-	local_irq_disable();
-	if (!hv_vcpu_enter_guest_mode(vcpu)) {
-		local_irq_enable();
-		hv_fpu_end();
-		return 1;	/* the run loop handles what stopped us */
-	}
-	if (READ_ONCE(hv_rebooting)) {
-		hv_vcpu_exit_guest_mode(vcpu);
-		local_irq_enable();
-		hv_fpu_end();
-		return -EIO;
-	}
 
 	svm_assign_asid(svm);
 	save->rax = vcpu->regs.gpr[HV_RAX];
@@ -106,7 +93,6 @@ int svm_vcpu_run(struct hv_vcpu *vcpu)
 	save->rip = vcpu->regs.rip;
 	save->rflags = vcpu->regs.rflags;
 
-	hv_fpu_enter_guest(vcpu);
 	/*
 	 * GIF=0 holds off interrupts and NMIs until the host is back.  With
 	 * V_INTR_MASKING the host's RFLAGS.IF at VMRUN decides whether
@@ -119,11 +105,7 @@ int svm_vcpu_run(struct hv_vcpu *vcpu)
 		  this_cpu_ptr(&svm_cpus)->host_save_pa);
 	raw_local_irq_disable();
 	asm volatile("stgi" ::: "memory");
-	hv_fpu_exit_guest(vcpu);
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	hv_vcpu_exit_guest_mode(vcpu);
-	local_irq_enable();	/* a host interrupt that caused the exit runs */
-	hv_fpu_end();
 
 	vcpu->regs.gpr[HV_RAX] = save->rax;
 	vcpu->regs.gpr[HV_RSP] = save->rsp;
@@ -138,8 +120,7 @@ int svm_vcpu_run(struct hv_vcpu *vcpu)
 			    SVM_EXITINTINFO_VALID_ERR) ?
 			   vmcb->control.exit_int_info_err : 0;
 	svm_requeue_interrupted_event(svm);
-
-	return svm_handle_exit(svm);
+	return 0;
 }
 
 /* ---- per-CPU state ---- */

@@ -46,7 +46,6 @@ struct svm_vcpu {
 	/* The guest's view where the VMCB holds something else. */
 	u64 cr4;			/* VMCB: + host's CR4.MCE */
 	u64 efer;			/* VMCB: + EFER.SVME */
-	u64 apic_base;
 	u64 db[4], dr6, dr7;		/* VMCB DR7: breakpoints off */
 };
 
@@ -68,10 +67,9 @@ void svm_inject_exception(struct hv_vcpu *vcpu,
 void svm_inject_ud(struct svm_vcpu *svm);
 void svm_inject_gp(struct svm_vcpu *svm);
 void svm_set_cr4(struct svm_vcpu *svm, u64 cr4);
-bool svm_apic_base_valid(u64 apic_base);
 
 /* svm/run.c */
-int svm_vcpu_run(struct hv_vcpu *vcpu);
+int svm_vcpu_enter(struct hv_vcpu *vcpu);
 void svm_vcpu_load(struct hv_vcpu *vcpu, int cpu);
 void svm_vcpu_put(struct hv_vcpu *vcpu);
 void svm_flush_guest_tlb(struct hv_vcpu *vcpu);
@@ -79,12 +77,13 @@ int svm_cpus_init(void);
 void svm_cpus_exit(void);
 
 /* svm/exit.c */
-int svm_handle_exit(struct svm_vcpu *svm);
+int svm_handle_exit(struct hv_vcpu *vcpu);
 
 /* svm/msr.c */
 int svm_msrpm_init(void);
 void svm_msrpm_exit(void);
-int svm_handle_msr(struct svm_vcpu *svm);
+int svm_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
+int svm_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
 
 /* svm/movcr.c: MOV to/from CRn/DRn, decoded without decode assists */
 int svm_handle_mov_cr_dr(struct svm_vcpu *svm);

@@ -114,8 +114,6 @@ void svm_vmcb_reset(struct svm_vcpu *svm)
 	memset(svm->db, 0, sizeof(svm->db));
 	svm->dr6 = HV_DR6_INIT;
 	svm->dr7 = HV_DR7_INIT;
-	svm->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			 (svm->vcpu.id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 }
 
 /* ---- segments: VMCB attributes (APM Vol. 2, 15.5.1) <-> hv_segment ---- */
@@ -218,35 +216,6 @@ void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	sregs->cr4 = svm->cr4;
 	sregs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
 	sregs->efer = save->efer & ~EFER_SVME;
-	sregs->apic_base = svm->apic_base;
-}
-
-static bool svm_gpa_valid(u64 gpa)
-{
-	return !(gpa >> boot_cpu_data.x86_phys_bits);
-}
-
-/* IA32_APIC_BASE: reserved bits, and x2APIC (not offered) (SDM 10.4.4). */
-bool svm_apic_base_valid(u64 apic_base)
-{
-	if (apic_base & (0x2ffULL | X2APIC_ENABLE))
-		return false;
-	return svm_gpa_valid(apic_base & PAGE_MASK);
-}
-
-/* KVM's checks for KVM_SET_SREGS; anything else goes to the hardware. */
-static bool svm_sregs_valid(struct svm_vcpu *svm, const struct hv_sregs *sr)
-{
-	if ((sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
-		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
-			return false;
-		if (!svm_gpa_valid(sr->cr3))
-			return false;
-	} else if ((sr->efer & EFER_LMA) || sr->cs.l) {
-		return false;
-	}
-	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(sr->cr4) &&
-	       svm_apic_base_valid(sr->apic_base);
 }
 
 int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
@@ -260,9 +229,6 @@ int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 		[HV_FS] = &sregs->fs, [HV_GS] = &sregs->gs,
 	};
 	int seg;
-
-	if (!svm_sregs_valid(svm, sregs))
-		return -EINVAL;
 
 	for (seg = 0; seg < HV_NR_SREGS; seg++)
 		svm_seg_from_hv(svm_seg(vmcb, seg), segs[seg]);
@@ -281,7 +247,6 @@ int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 				(sregs->cr8 & V_TPR_MASK);
 	save->efer = sregs->efer | EFER_SVME;
-	svm->apic_base = sregs->apic_base;
 
 	/* New paging state: no old translation may survive. */
 	hv_vcpu_request(vcpu, HV_REQ_TLB_FLUSH);

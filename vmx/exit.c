@@ -164,49 +164,6 @@ static int vmx_exit_xsetbv(struct vmx_vcpu *vmx)
 
 /* ---- port I/O ---- */
 
-static const u8 vmx_segment_prefix[HV_NR_SREGS] = {
-	[HV_ES] = 0x26, [HV_CS] = 0x2e, [HV_SS] = 0x36,
-	[HV_DS] = 0x3e, [HV_FS] = 0x64, [HV_GS] = 0x65,
-};
-
-/*
- * The prefixes of a string I/O instruction, on CPUs that do not report
- * its address size and segment (IA32_VMX_BASIC[54] = 0): OUTS may name
- * its source segment, and 67h changes the address size.
- */
-static void vmx_string_io_decode(struct vmx_vcpu *vmx, struct hv_pio_exit *io)
-{
-	struct hv_vcpu *vcpu = &vmx->vcpu;
-	struct hv_emu_exception exc;
-	struct hv_emu_cpu cpu = vcpu->regs;
-	struct hv_emu_env env;
-	bool addr_override = false;
-	u8 insn[15];
-	int i, len = min_t(int, io->insn_len, sizeof(insn));
-
-	vmx_get_emu_state(vcpu, &cpu);
-	hv_emu_env_init(&env, vcpu);
-	if (hv_emu_read_linear(&cpu, &env,
-			       (cpu.seg[HV_CS].l ? 0 : cpu.seg[HV_CS].base) +
-			       cpu.rip, insn, len, &exc))
-		len = 0;
-	for (i = 0; i < len; i++) {
-		int seg;
-
-		for (seg = 0; seg < HV_NR_SREGS; seg++)
-			if (insn[i] == vmx_segment_prefix[seg])
-				io->seg = seg;
-		if (insn[i] == 0x67)
-			addr_override = true;
-	}
-	if (cpu.seg[HV_CS].l)
-		io->addr_size = addr_override ? 4 : 8;
-	else if (cpu.seg[HV_CS].db)
-		io->addr_size = addr_override ? 2 : 4;
-	else
-		io->addr_size = addr_override ? 4 : 2;
-}
-
 /*
  * SDM 28.2.1 (Table 28-5): size, direction, string, REP and port in the
  * qualification; for INS/OUTS, SDM 28.2.5 (Table 28-8): address size in
@@ -232,7 +189,7 @@ static int vmx_exit_io(struct vmx_vcpu *vmx)
 		if (!io.in)
 			io.seg = (info >> 15) & 7;
 	} else if (io.string) {
-		vmx_string_io_decode(vmx, &io);
+		hv_pio_string_prefixes(&vmx->vcpu, &io);
 	}
 	return hv_exit_pio(&vmx->vcpu, &io);
 }
@@ -368,12 +325,12 @@ static int vmx_exit_dr(struct vmx_vcpu *vmx)
 
 static int vmx_exit_rdmsr(struct vmx_vcpu *vmx)
 {
-	return vmx_handle_rdmsr(vmx);
+	return hv_emulate_rdmsr(&vmx->vcpu, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
 static int vmx_exit_wrmsr(struct vmx_vcpu *vmx)
 {
-	return vmx_handle_wrmsr(vmx);
+	return hv_emulate_wrmsr(&vmx->vcpu, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
 /*
@@ -432,10 +389,24 @@ static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_XSETBV]			= vmx_exit_xsetbv,
 };
 
-int vmx_handle_exit(struct vmx_vcpu *vmx)
+/* VMLAUNCH/VMRESUME refused the VMCS itself (SDM 31.4 error numbers). */
+static int vmx_vmfail(struct vmx_vcpu *vmx)
 {
+	u64 error = vmcs_read(VM_INSTRUCTION_ERROR);
+
+	pr_warn_ratelimited("vCPU %u: VM entry failed, VM-instruction error %llu\n",
+			    vmx->vcpu.id, error);
+	return hv_exit_fail_entry(&vmx->vcpu, error);
+}
+
+/* Called by core/run.c after each entry, interrupts on again. */
+int vmx_handle_exit(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u16 basic = vmx->exit_reason;
 
+	if (vmx->entry_failed)
+		return vmx_vmfail(vmx);
 	if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return vmx_exit_failed_entry(vmx);
 	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MSRs under VT-x: the MSR bitmap every vCPU shares, and RDMSR/WRMSR of
- * the MSRs that exit.
+ * MSRs under VT-x: the MSR bitmap every vCPU shares, and where the MSRs
+ * core/msr.c emulates live in the VMCS.
  *
  * Passed through are only MSRs whose guest values never stay in the host:
  * FS/GS base and SYSENTER_* are switched by the VMCS itself (SDM 27.3.2,
  * 28.5), and KERNEL_GS_BASE, STAR, LSTAR, CSTAR and SFMASK, which VT-x
  * leaves alone, are swapped by vmx/run.c around every entry.  Every other
- * MSR exits; the few a guest needs without CPUID are emulated and the
- * rest raise #GP, as KVM does by default and as svm/msr.c does.
+ * MSR exits to core/msr.c, which emulates the few a guest needs without
+ * CPUID and raises #GP for the rest, as KVM does by default.
  */
 #define pr_fmt(fmt) "hv: VT-x: " fmt
 
@@ -75,105 +75,52 @@ void vmx_msr_bitmap_exit(void)
 	vmx_msr_bitmap = NULL;
 }
 
-/* SDM 11.12.2: each PAT entry is one of UC, WC, WT, WP, WB, UC-. */
-static bool vmx_pat_valid(u64 pat)
+/* The MSRs core/msr.c keeps in the VMCS (it has checked the values). */
+int vmx_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 {
-	int i;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	int r = 0;
 
-	for (i = 0; i < 8; i++) {
-		u8 type = (pat >> (i * 8)) & 0xff;
-
-		if (type > 7 || type == 2 || type == 3)
-			return false;
-	}
-	return true;
-}
-
-static int vmx_rdmsr(struct vmx_vcpu *vmx, u32 msr, u64 *val)
-{
 	switch (msr) {
 	case MSR_EFER:
 		*val = vmx->efer;
-		return 0;
+		break;
 	case MSR_IA32_CR_PAT:
 		*val = vmx->pat;
-		return 0;
-	case MSR_IA32_APICBASE:
-		*val = vmx->apic_base;
-		return 0;
+		break;
 	case MSR_IA32_TSC:
+		vmx_vmcs_get(vmx);
 		*val = rdtsc() + vmcs_read(TSC_OFFSET);
-		return 0;
+		vmx_vmcs_put(vmx);
+		break;
 	default:
-		return -EINVAL;
+		r = -EINVAL;
 	}
+	return r;
 }
 
-static int vmx_wrmsr(struct vmx_vcpu *vmx, u32 msr, u64 val)
+int vmx_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
-	u64 efer = vmx->efer;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	int r = 0;
 
+	vmx_vmcs_get(vmx);
 	switch (msr) {
 	case MSR_EFER:
-		/*
-		 * Without CPUID the guest has no long mode and no NX: only
-		 * SCE may change (as KVM), and LMA is the hardware's.
-		 */
-		if (val & ~(EFER_SCE | EFER_LMA))
-			return -EINVAL;
-		efer = (efer & (EFER_LMA | EFER_LME | EFER_NX)) |
-		       (val & EFER_SCE);
-		vmx->efer = efer;
-		vmcs_write(GUEST_IA32_EFER, efer);
-		return 0;
+		vmx->efer = val;
+		vmcs_write(GUEST_IA32_EFER, val);
+		break;
 	case MSR_IA32_CR_PAT:
-		if (!vmx_pat_valid(val))
-			return -EINVAL;
 		vmx->pat = val;
 		if (vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT)
 			vmcs_write(GUEST_IA32_PAT, val);
-		return 0;
-	case MSR_IA32_APICBASE:
-		if (!vmx_apic_base_valid(val))
-			return -EINVAL;
-		vmx->apic_base = val;
-		return 0;
+		break;
 	case MSR_IA32_TSC:
 		vmcs_write(TSC_OFFSET, val - rdtsc());
-		return 0;
+		break;
 	default:
-		return -EINVAL;
+		r = -EINVAL;
 	}
-}
-
-static int vmx_msr_done(struct vmx_vcpu *vmx)
-{
-	vmx->vcpu.regs.rip += vmcs_read(VM_EXIT_INSTRUCTION_LEN); /* 0F 32/30 */
-	return 1;
-}
-
-int vmx_handle_rdmsr(struct vmx_vcpu *vmx)
-{
-	u64 *gpr = vmx->vcpu.regs.gpr;
-	u64 val;
-
-	if (vmx_rdmsr(vmx, gpr[HV_RCX], &val)) {
-		vmx_inject_gp(vmx);
-		return 1;
-	}
-	gpr[HV_RAX] = (u32)val;
-	gpr[HV_RDX] = val >> 32;
-	return vmx_msr_done(vmx);
-}
-
-int vmx_handle_wrmsr(struct vmx_vcpu *vmx)
-{
-	u64 *gpr = vmx->vcpu.regs.gpr;
-	u64 val = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
-
-	if (vmx_wrmsr(vmx, gpr[HV_RCX], val)) {
-		vmx_inject_gp(vmx);
-		return 1;
-	}
-	return vmx_msr_done(vmx);
+	vmx_vmcs_put(vmx);
+	return r;
 }

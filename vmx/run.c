@@ -400,37 +400,18 @@ static void vmx_requeue_interrupted_event(struct vmx_vcpu *vmx, u32 info,
 			   VECTORING_INFO_VALID_MASK));
 }
 
-/* VMLAUNCH/VMRESUME refused the VMCS itself (SDM 31.4 error numbers). */
-static int vmx_vmfail(struct vmx_vcpu *vmx)
-{
-	u64 error = vmcs_read(VM_INSTRUCTION_ERROR);
-
-	pr_warn_ratelimited("vCPU %u: VM entry failed, VM-instruction error %llu\n",
-			    vmx->vcpu.id, error);
-	memset(vmx->vcpu.hw_exit, 0, sizeof(vmx->vcpu.hw_exit));
-	return hv_exit_fail_entry(&vmx->vcpu, error);
-}
-
-int vmx_vcpu_run(struct hv_vcpu *vcpu)
+/*
+ * Called by core/run.c with interrupts off and the guest's FPU loaded.
+ * A VM-entry failure is an exit too (vmx->entry_failed, handled by
+ * vmx_handle_exit); only a faulting VMX instruction, which can happen
+ * only while the machine reboots, is an error.
+ */
+int vmx_vcpu_enter(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_host_save host;
 	u32 idt_info = 0, idt_error = 0;
 	int r;
-
-	hv_fpu_begin();				/* also disables preemption */
-	local_irq_disable();
-	if (!hv_vcpu_enter_guest_mode(vcpu)) {
-		local_irq_enable();
-		hv_fpu_end();
-		return 1;	/* the run loop handles what stopped us */
-	}
-	if (READ_ONCE(hv_rebooting)) {
-		hv_vcpu_exit_guest_mode(vcpu);
-		local_irq_enable();
-		hv_fpu_end();
-		return -EIO;
-	}
 
 	vmx_flush_irqoff(vmx);
 	if (vmx_caps.heartbeat)
@@ -440,11 +421,7 @@ int vmx_vcpu_run(struct hv_vcpu *vcpu)
 	vmcs_write(GUEST_RFLAGS, vcpu->regs.rflags);
 	vmx_update_intr_state(vmx);
 	vmx_switch_to_guest(vmx, &host);
-
-	hv_fpu_enter_guest(vcpu);
 	r = __vmx_vcpu_run(vcpu->regs.gpr, vmx->vmcs.launched);
-	hv_fpu_exit_guest(vcpu);
-
 	vmx_switch_to_host(vmx, &host);
 	if (!r) {
 		vmx->exit_reason = vmcs_read(VM_EXIT_REASON);
@@ -453,12 +430,11 @@ int vmx_vcpu_run(struct hv_vcpu *vcpu)
 		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			vmx->vmcs.launched = true;
 	}
-	hv_vcpu_exit_guest_mode(vcpu);
-	local_irq_enable();	/* a host interrupt that caused the exit runs */
-	hv_fpu_end();
-
-	if (r == 1)
-		return vmx_vmfail(vmx);
+	vmx->entry_failed = r == 1;
+	if (r == 1) {
+		memset(vcpu->hw_exit, 0, sizeof(vcpu->hw_exit));
+		return 0;
+	}
 	if (r) {
 		WARN_ONCE(!READ_ONCE(hv_rebooting),
 			  "hv: VT-x: VMX instruction faulted outside reboot\n");
@@ -498,6 +474,5 @@ int vmx_vcpu_run(struct hv_vcpu *vcpu)
 			vcpu->hw_exit[4] = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
 	}
 	vmx_requeue_interrupted_event(vmx, idt_info, idt_error);
-
-	return vmx_handle_exit(vmx);
+	return 0;
 }

@@ -180,11 +180,6 @@ static void vmx_write_efer(struct vmx_vcpu *vmx, u64 efer)
 		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
 }
 
-static bool vmx_gpa_valid(u64 gpa)
-{
-	return !(gpa >> boot_cpu_data.x86_phys_bits);
-}
-
 static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
 	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
@@ -286,7 +281,7 @@ int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3)
 {
 	u64 cr0 = vmx_guest_cr0(vmx);
 
-	if ((vmx->efer & EFER_LMA) && !vmx_gpa_valid(cr3 & ~(u64)X86_CR3_PCID_NOFLUSH))
+	if ((vmx->efer & EFER_LMA) && !hv_gpa_valid(cr3 & ~(u64)X86_CR3_PCID_NOFLUSH))
 		return -EINVAL;
 	if (vmx_pae_paging(cr0, vmx->cr4, vmx->efer) &&
 	    vmx_load_pdptrs(vmx, cr3))
@@ -389,8 +384,6 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 	vmx->dr6 = HV_DR6_INIT;
 	vmx->dr7 = HV_DR7_INIT;
 	memset(vmx->msrs, 0, sizeof(vmx->msrs));
-	vmx->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			 (vmx->vcpu.id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vmx->need_flush = true;			/* clean TLB */
 }
 
@@ -471,31 +464,7 @@ void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	sregs->cr4 = vmx->cr4;
 	sregs->cr8 = vmx->cr8;
 	sregs->efer = vmx->efer;
-	sregs->apic_base = vmx->apic_base;
 	vmx_vmcs_put(vmx);
-}
-
-/* IA32_APIC_BASE: reserved bits, and x2APIC (not offered) (SDM 10.4.4). */
-bool vmx_apic_base_valid(u64 apic_base)
-{
-	if (apic_base & (0x2ffULL | X2APIC_ENABLE))
-		return false;
-	return vmx_gpa_valid(apic_base & PAGE_MASK);
-}
-
-/* KVM's checks for KVM_SET_SREGS; anything else goes to the hardware. */
-static bool vmx_sregs_valid(const struct hv_sregs *sr)
-{
-	if ((sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
-		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
-			return false;
-		if (!vmx_gpa_valid(sr->cr3))
-			return false;
-	} else if ((sr->efer & EFER_LMA) || sr->cs.l) {
-		return false;
-	}
-	return hv_cr0_valid(sr->cr0) && vmx_cr4_valid(sr->cr4) &&
-	       vmx_apic_base_valid(sr->apic_base);
 }
 
 int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
@@ -511,7 +480,7 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	u64 pdpte[4];
 	int seg;
 
-	if (!vmx_sregs_valid(sregs))
+	if (!vmx_cr4_valid(sregs->cr4))		/* what VMX operation allows */
 		return -EINVAL;
 	/* Guest memory may fault in: read before the VMCS is held. */
 	if (pae)
@@ -533,7 +502,6 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	vmx_write_efer(vmx, sregs->efer);
 	if (pae)
 		vmx_write_pdptrs(pdpte);
-	vmx->apic_base = sregs->apic_base;
 	/* New paging state: no old translation may survive. */
 	vmx->need_flush = true;
 	vmx_vmcs_put(vmx);

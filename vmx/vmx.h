@@ -83,11 +83,11 @@ struct vmx_vcpu {
 	u64 cr2, cr8;
 	u64 efer;			/* GUEST_IA32_EFER */
 	u64 pat;			/* GUEST_IA32_PAT if switched */
-	u64 apic_base;
 	u64 db[4], dr6, dr7;		/* GUEST_DR7: breakpoints off */
 	u64 msrs[VMX_NR_SWAP_MSRS];	/* guest values of vmx_swap_msrs */
 
 	/* The last exit, read once after it. */
+	bool entry_failed;		/* VMLAUNCH/VMRESUME failed (VMfail) */
 	u32 exit_reason;
 	u64 exit_qual;
 	u64 exit_rip;			/* RIP at the exit */
@@ -127,7 +127,6 @@ u64 vmx_guest_cr0(struct vmx_vcpu *vmx);
 int vmx_set_cr0(struct vmx_vcpu *vmx, u64 cr0);
 int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3);
 int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4);
-bool vmx_apic_base_valid(u64 apic_base);
 bool vmx_long_mode_cs(struct vmx_vcpu *vmx);
 int vmx_cpl(struct vmx_vcpu *vmx);
 
@@ -140,17 +139,17 @@ void vmx_vmcs_put(struct vmx_vcpu *vmx);
 void vmx_vmcs_clear(struct vmx_vmcs *v);
 void vmx_clear_loaded_vmcss(void);
 void vmx_emergency_clear_vmcss(void);
-int vmx_vcpu_run(struct hv_vcpu *vcpu);
+int vmx_vcpu_enter(struct hv_vcpu *vcpu);
 void vmx_flush_guest_tlb(struct hv_vcpu *vcpu);
 
 /* vmx/exit.c */
-int vmx_handle_exit(struct vmx_vcpu *vmx);
+int vmx_handle_exit(struct hv_vcpu *vcpu);
 
 /* vmx/msr.c */
 extern u64 vmx_msr_bitmap_pa;
 int vmx_msr_bitmap_init(void);
 void vmx_msr_bitmap_exit(void);
-int vmx_handle_rdmsr(struct vmx_vcpu *vmx);
-int vmx_handle_wrmsr(struct vmx_vcpu *vmx);
+int vmx_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
+int vmx_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
 
 #endif /* HV_VMX_VMX_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's model-specific registers: which ones a vCPU has and which
+ * values they accept.  The rules are the architecture's and KVM's, the
+ * same on both vendors; only where a value lives (VMCB, VMCS, a field of
+ * the backend's vCPU) is the backend's business, reached through
+ * hv_ops->get_msr / set_msr.
+ *
+ * What is here is what a vCPU without KVM_SET_CPUID2 needs: EFER (SCE
+ * only: no long mode or NX in its CPUID), PAT, the APIC base and the TSC.
+ * Any other MSR raises #GP, as on KVM for an MSR it does not emulate.
+ */
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+#include <asm/trapnr.h>
+
+#include "hv.h"
+
+/* SDM 11.12.2: each PAT entry is one of UC, WC, WT, WP, WB, UC-. */
+static bool hv_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = (pat >> (i * 8)) & 0xff;
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+/* IA32_APIC_BASE: reserved bits, and x2APIC (not offered) (SDM 10.4.4). */
+bool hv_apic_base_valid(u64 apic_base)
+{
+	if (apic_base & (0x2ffULL | X2APIC_ENABLE))
+		return false;
+	return hv_gpa_valid(apic_base & PAGE_MASK);
+}
+
+int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_IA32_APICBASE:
+		*val = vcpu->apic_base;
+		return 0;
+	case MSR_EFER:
+	case MSR_IA32_CR_PAT:
+	case MSR_IA32_TSC:
+		return hv_ops->get_msr(vcpu, msr, val);
+	default:
+		return -EINVAL;
+	}
+}
+
+int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
+{
+	u64 efer;
+	int r;
+
+	switch (msr) {
+	case MSR_EFER:
+		/*
+		 * Without CPUID the guest has no long mode and no NX: only
+		 * SCE may change (as KVM); LME, LMA and NX stay as
+		 * KVM_SET_SREGS left them, LMA being the hardware's anyway.
+		 */
+		if (val & ~(EFER_SCE | EFER_LMA))
+			return -EINVAL;
+		r = hv_ops->get_msr(vcpu, MSR_EFER, &efer);
+		if (r)
+			return r;
+		efer = (efer & (EFER_LMA | EFER_LME | EFER_NX)) |
+		       (val & EFER_SCE);
+		return hv_ops->set_msr(vcpu, MSR_EFER, efer);
+	case MSR_IA32_CR_PAT:
+		if (!hv_pat_valid(val))
+			return -EINVAL;
+		return hv_ops->set_msr(vcpu, msr, val);
+	case MSR_IA32_APICBASE:
+		if (!hv_apic_base_valid(val))
+			return -EINVAL;
+		vcpu->apic_base = val;
+		return 0;
+	case MSR_IA32_TSC:
+		return hv_ops->set_msr(vcpu, msr, val);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int hv_msr_gp(struct hv_vcpu *vcpu)
+{
+	struct hv_emu_exception gp = {
+		.vector = X86_TRAP_GP,
+		.has_error_code = true,
+	};
+
+	hv_ops->inject_exception(vcpu, &gp);
+	return 1;
+}
+
+/*
+ * RDMSR/WRMSR exits (ECX names the MSR, EDX:EAX the value): #GP(0) for
+ * an MSR the vCPU lacks or a value it refuses, else RIP moves past the
+ * @insn_len-byte instruction.
+ */
+int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len)
+{
+	u64 *gpr = vcpu->regs.gpr;
+	u64 val;
+
+	if (hv_get_msr(vcpu, gpr[HV_RCX], &val))
+		return hv_msr_gp(vcpu);
+	gpr[HV_RAX] = (u32)val;
+	gpr[HV_RDX] = val >> 32;
+	vcpu->regs.rip += insn_len;
+	return 1;
+}
+
+int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len)
+{
+	u64 *gpr = vcpu->regs.gpr;
+
+	if (hv_set_msr(vcpu, gpr[HV_RCX], (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX]))
+		return hv_msr_gp(vcpu);
+	vcpu->regs.rip += insn_len;
+	return 1;
+}
