@@ -10,7 +10,7 @@
 #                          hv itself (a CPU it must refuse)
 #   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
 #   hvlab.tfactor=N        multiply every test's timeout by N
-#   hvlab.guests=1         also run /lab/guests.list (the AMD-V lane)
+#   hvlab.guests=1         also run /lab/guests.list (both lanes' main boot)
 #   hvlab.divisor=N        run the selftests' long loops N times fewer
 #   hvlab.after=HV/NAME    resume a run that died in step NAME of HV (hv or
 #                          kvm): skip every step up to that one
@@ -94,10 +94,19 @@ step() {
 # 5000 VMs, 1000 VM lifecycles) hvlab.divisor times fewer.
 export HV_TEST_DIVISOR="$divisor"
 
+# The reason /lab/refskip.list gives for not running test $1 on the
+# reference module $kvm, or nothing.
+refskip() {
+	[ "$r_hv" = kvm ] || return 0
+	awk -v m="$kvm" -v t="$1" '!/^#/ && $1 == m && $2 == t {
+		$1 = $2 = ""; sub(/^ +/, ""); print; exit }' /lab/refskip.list
+}
+
 # run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout"),
 # after the test hvlab.after names when it is one of HV.
 run_list() {
 	[ -s "$4" ] || return 0
+	r_hv=$1
 	r_skip=
 	[ "${after%%/*}" = "$1" ] && r_skip=${after#*/}
 	exec 3<"$4"
@@ -105,6 +114,15 @@ run_list() {
 		case $r_name in '' | '#'*) continue ;; esac
 		if [ -n "$r_skip" ]; then
 			[ "$r_name" = "$r_skip" ] && r_skip=
+			continue
+		fi
+		r_why=$(refskip "$r_name")
+		if [ -n "$r_why" ]; then
+			# KTAP's skip of a whole test, and kselftest's exit 4.
+			# shellcheck disable=SC2016 # $1 is for the inner sh
+			step "$1" "$3" "$r_name" 30 sh -c \
+				'echo "TAP version 13"; echo "1..0 # SKIP $1"; exit 4' \
+				sh "$r_why"
 			continue
 		fi
 		step "$1" "$3" "$r_name" $((r_limit * tfactor)) \

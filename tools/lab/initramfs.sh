@@ -124,6 +124,7 @@ lab_build_initramfs() {
 	cp "$MAIN_LIST" "$stage/lab/tests.list"
 	cp "$GUEST_LIST" "$stage/lab/guests.list"
 	cp "$NOSUP_LIST" "$stage/lab/nosupport.list"
+	cp "$LAB_DIR/refskip.list" "$stage/lab/refskip.list"
 	local name
 	while read -r name _; do
 		[ -x "$stage/lab/selftests/$name" ] ||

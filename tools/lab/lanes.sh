@@ -234,7 +234,7 @@ lab_boot_bochs() {
 		TIMEOUT 0
 		LABEL lab
 		  KERNEL /vmlinuz
-		  APPEND initrd=/initrd.gz $(lab_cmdline main "$HVLAB_BOCHS_FACTOR" 0 "$after") hvlab.divisor=$HVLAB_BOCHS_DIVISOR
+		  APPEND initrd=/initrd.gz $(lab_cmdline main "$HVLAB_BOCHS_FACTOR" 0 "$after") hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR
 	EOF
 	xorriso -as mkisofs -o "$dir/boot.iso" -b isolinux/isolinux.bin \
 		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
