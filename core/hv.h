@@ -132,6 +132,7 @@ struct hv_vcpu {
 	struct hv_emu_cpu regs;		/* [v] gpr/rip/rflags part */
 	u64 xcr0;			/* [v] guest XCR0 */
 	u64 apic_base;			/* [v] IA32_APIC_BASE */
+	u64 db[4], dr6, dr7;		/* [v] debug registers (core/dr.c) */
 	void *xsave;			/* [v] guest FPU/SSE/AVX state */
 
 	/*
@@ -195,6 +196,9 @@ int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 reason);
 int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, u32 ndata,
 			   const u64 *data);
 int hv_exit_unexpected(struct hv_vcpu *vcpu, u64 hw_exit_reason);
+
+/* core/dr.c */
+int hv_mov_dr(struct hv_vcpu *vcpu, int n, bool to_reg, u64 *val, bool cr4_de);
 
 /* core/msr.c */
 int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);

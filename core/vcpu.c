@@ -113,6 +113,9 @@ static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	memset(vcpu->db, 0, sizeof(vcpu->db));
+	vcpu->dr6 = HV_DR6_INIT;
+	vcpu->dr7 = HV_DR7_INIT;
 	/* xAPIC enabled at its default address; vCPU 0 is the BSP. */
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);

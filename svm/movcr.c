@@ -99,35 +99,6 @@ static int svm_mov_cr(struct svm_vcpu *svm, struct svm_mov *m, u64 *reg)
 	return -EOPNOTSUPP;
 }
 
-static int svm_mov_dr(struct svm_vcpu *svm, struct svm_mov *m, u64 *reg)
-{
-	u8 n = m->n;
-
-	/* DR4/5 alias DR6/7 unless CR4.DE (SDM 17.2.2). */
-	if (n == 4 || n == 5) {
-		if (svm->cr4 & X86_CR4_DE)
-			return -EOPNOTSUPP;	/* #UD */
-		n += 2;
-	}
-	if (n > 7)
-		return -EOPNOTSUPP;
-	if (m->to_reg) {
-		*reg = n < 4 ? svm->db[n] : n == 6 ? svm->dr6 : svm->dr7;
-		return 0;
-	}
-	if (n < 4) {
-		svm->db[n] = *reg;
-		return 0;
-	}
-	if (*reg >> 32)		/* SDM 17.2.4: upper bits must be 0 */
-		return -EINVAL;
-	if (n == 6)		/* writable: B0-3, BD, BS, BT */
-		svm->dr6 = (*reg & 0xe00f) | HV_DR6_INIT;
-	else
-		svm->dr7 = (*reg & ~HV_DR7_INIT & 0xffff2bff) | HV_DR7_INIT;
-	return 0;
-}
-
 int svm_handle_mov_cr_dr(struct svm_vcpu *svm)
 {
 	struct hv_vcpu *vcpu = &svm->vcpu;
@@ -145,7 +116,8 @@ int svm_handle_mov_cr_dr(struct svm_vcpu *svm)
 	if (!cpu.seg[HV_CS].l)
 		val = (u32)val;
 
-	r = m.dr ? svm_mov_dr(svm, &m, &val) : svm_mov_cr(svm, &m, &val);
+	r = m.dr ? hv_mov_dr(vcpu, m.n, m.to_reg, &val, svm->cr4 & X86_CR4_DE) :
+		   svm_mov_cr(svm, &m, &val);
 	if (r == -EINVAL) {
 		svm_inject_gp(svm);
 		return 1;

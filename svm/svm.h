@@ -46,7 +46,6 @@ struct svm_vcpu {
 	/* The guest's view where the VMCB holds something else. */
 	u64 cr4;			/* VMCB: + host's CR4.MCE */
 	u64 efer;			/* VMCB: + EFER.SVME */
-	u64 db[4], dr6, dr7;		/* VMCB DR7: breakpoints off */
 };
 
 static inline struct svm_vcpu *to_svm(struct hv_vcpu *vcpu)

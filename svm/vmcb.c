@@ -111,9 +111,6 @@ void svm_vmcb_reset(struct svm_vcpu *svm)
 	save->rflags = X86_EFLAGS_FIXED;
 	save->rip = 0xfff0;
 
-	memset(svm->db, 0, sizeof(svm->db));
-	svm->dr6 = HV_DR6_INIT;
-	svm->dr7 = HV_DR7_INIT;
 }
 
 /* ---- segments: VMCB attributes (APM Vol. 2, 15.5.1) <-> hv_segment ---- */

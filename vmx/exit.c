@@ -81,7 +81,7 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 		 * B0-B3, BD and BS bits the #DB would have put in DR6, which
 		 * the hardware left alone.
 		 */
-		vmx->dr6 = (vmx->dr6 & ~(u64)(DR_TRAP_BITS | DR_STEP)) |
+		vmx->vcpu.dr6 = (vmx->vcpu.dr6 & ~(u64)(DR_TRAP_BITS | DR_STEP)) |
 			   (vmx->exit_qual & (DR_TRAP_BITS | 0x2000 | DR_STEP)) |
 			   HV_DR6_INIT;
 		/* INT1 (ICEBP) exits before it completes: finish it. */
@@ -279,32 +279,6 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
 	return vmx_skip(vmx);
 }
 
-/* As svm/movcr.c: the guest's debug registers never reach the hardware. */
-static int vmx_mov_dr(struct vmx_vcpu *vmx, int n, bool to_reg, u64 *reg)
-{
-	/* DR4/5 alias DR6/7 unless CR4.DE (SDM 18.2.2). */
-	if (n == 4 || n == 5) {
-		if (vmx->cr4 & X86_CR4_DE)
-			return -EOPNOTSUPP;	/* #UD */
-		n += 2;
-	}
-	if (to_reg) {
-		*reg = n < 4 ? vmx->db[n] : n == 6 ? vmx->dr6 : vmx->dr7;
-		return 0;
-	}
-	if (n < 4) {
-		vmx->db[n] = *reg;
-		return 0;
-	}
-	if (*reg >> 32)		/* SDM 18.2.4: upper bits must be 0 */
-		return -EINVAL;
-	if (n == 6)		/* writable: B0-3, BD, BS, BT */
-		vmx->dr6 = (*reg & 0xe00f) | HV_DR6_INIT;
-	else
-		vmx->dr7 = (*reg & ~HV_DR7_INIT & 0xffff2bff) | HV_DR7_INIT;
-	return 0;
-}
-
 /* SDM 28.2.1 (Table 28-4): DR number in bits 2:0, direction in 4, GPR in 11:8. */
 static int vmx_exit_dr(struct vmx_vcpu *vmx)
 {
@@ -313,7 +287,8 @@ static int vmx_exit_dr(struct vmx_vcpu *vmx)
 	int reg = DEBUG_REG_ACCESS_REG(q), r;
 	u64 val = vmx_gpr_read(vmx, reg);
 
-	r = vmx_mov_dr(vmx, q & DEBUG_REG_ACCESS_NUM, to_reg, &val);
+	r = hv_mov_dr(&vmx->vcpu, q & DEBUG_REG_ACCESS_NUM, to_reg, &val,
+		      vmx->cr4 & X86_CR4_DE);
 	if (r == -EINVAL)
 		return vmx_exit_gp(vmx);
 	if (r)

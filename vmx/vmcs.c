@@ -380,9 +380,6 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmx_write_pdptrs(no_pdptes);
 
-	memset(vmx->db, 0, sizeof(vmx->db));
-	vmx->dr6 = HV_DR6_INIT;
-	vmx->dr7 = HV_DR7_INIT;
 	memset(vmx->msrs, 0, sizeof(vmx->msrs));
 	vmx->need_flush = true;			/* clean TLB */
 }

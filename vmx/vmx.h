@@ -83,7 +83,6 @@ struct vmx_vcpu {
 	u64 cr2, cr8;
 	u64 efer;			/* GUEST_IA32_EFER */
 	u64 pat;			/* GUEST_IA32_PAT if switched */
-	u64 db[4], dr6, dr7;		/* GUEST_DR7: breakpoints off */
 	u64 msrs[VMX_NR_SWAP_MSRS];	/* guest values of vmx_swap_msrs */
 
 	/* The last exit, read once after it. */
