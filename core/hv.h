@@ -197,6 +197,9 @@ int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, u32 ndata,
 			   const u64 *data);
 int hv_exit_unexpected(struct hv_vcpu *vcpu, u64 hw_exit_reason);
 
+/* core/hypercall.c */
+int hv_emulate_hypercall(struct hv_vcpu *vcpu, u8 insn_len);
+
 /* core/dr.c */
 int hv_mov_dr(struct hv_vcpu *vcpu, int n, bool to_reg, u64 *val, bool cr4_de);
 

@@ -18,7 +18,6 @@
 #include "svm.h"
 
 /* KVM's answer to an unknown hypercall number (KVM_ENOSYS). */
-#define SVM_HYPERCALL_ENOSYS	1000
 
 static int svm_skip(struct svm_vcpu *svm, u8 len)
 {
@@ -146,9 +145,7 @@ static int svm_exit_nop2(struct svm_vcpu *svm)
 
 static int svm_exit_vmmcall(struct svm_vcpu *svm)
 {
-	/* No hypercalls are offered yet. */
-	svm->vcpu.regs.gpr[HV_RAX] = (u64)-SVM_HYPERCALL_ENOSYS;
-	return svm_skip(svm, 3);			/* 0F 01 D9 */
+	return hv_emulate_hypercall(&svm->vcpu, 3);	/* 0F 01 D9 */
 }
 
 /* XSETBV (SDM Vol. 2C): the guest's CPUID offers only x87 for now. */

@@ -22,7 +22,6 @@
 #include "vmx.h"
 
 /* KVM's answer to an unknown hypercall number (KVM_ENOSYS). */
-#define VMX_HYPERCALL_ENOSYS	1000
 
 static int vmx_skip(struct vmx_vcpu *vmx)
 {
@@ -144,9 +143,8 @@ static int vmx_exit_invlpg(struct vmx_vcpu *vmx)
 
 static int vmx_exit_vmcall(struct vmx_vcpu *vmx)
 {
-	/* No hypercalls are offered yet. */
-	vmx->vcpu.regs.gpr[HV_RAX] = (u64)-VMX_HYPERCALL_ENOSYS;
-	return vmx_skip(vmx);
+	return hv_emulate_hypercall(&vmx->vcpu,
+				    vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
 /* XSETBV (SDM Vol. 2C): the guest's CPUID offers only x87 for now. */
