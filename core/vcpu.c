@@ -106,8 +106,8 @@ static void hv_vcpu_set_regs(struct hv_vcpu *vcpu, const struct hv_regs *r)
 static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
 {
 	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
-	/* EDX holds the CPU signature; KVM's default with no CPUID set. */
-	vcpu->regs.gpr[HV_RDX] = 0x600;
+	/* EDX holds the CPU signature: 0x600, as no CPUID is set yet. */
+	vcpu->regs.gpr[HV_RDX] = hv_cpuid_signature(vcpu);
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
@@ -187,6 +187,18 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_SIGNAL_MASK:
 		r = hv_vcpu_set_signal_mask(vcpu, argp);
 		break;
+	case HV_SET_CPUID2:
+		r = hv_vcpu_set_cpuid2(vcpu, argp);
+		break;
+	case HV_GET_CPUID2:
+		r = hv_vcpu_get_cpuid2(vcpu, argp);
+		break;
+	case HV_GET_XCRS:
+		r = hv_vcpu_get_xcrs(vcpu, argp);
+		break;
+	case HV_SET_XCRS:
+		r = hv_vcpu_set_xcrs(vcpu, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -244,6 +256,7 @@ static const struct file_operations hv_vcpu_fops = {
 void hv_vcpu_free(struct hv_vcpu *vcpu)
 {
 	hv_ops->vcpu_free(vcpu);
+	hv_cpuid_vcpu_free(vcpu);
 	hv_fpu_free_guest(vcpu->xsave);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
@@ -270,6 +283,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &hv_preempt_ops);
 	hv_emu_reset(&vcpu->emu);
+	hv_cpuid_vcpu_init(vcpu);
 	hv_vcpu_reset_regs(vcpu);
 
 	r = -ENOMEM;

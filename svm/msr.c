@@ -5,8 +5,8 @@
  *
  * Passed through are only MSRs whose guest values VMLOAD/VMSAVE keep in
  * the guest's VMCB, so they never leak into the host.  Every other MSR
- * exits; the few a guest needs without CPUID are emulated and the rest
- * raise #GP, as KVM does by default.  (The full MSR ABI comes later.)
+ * exits; the few a guest needs are emulated and the rest raise #GP, as
+ * KVM does by default.  (The full MSR ABI comes later.)
  */
 #define pr_fmt(fmt) "hv: AMD-V: " fmt
 
@@ -119,14 +119,13 @@ static int svm_wrmsr(struct svm_vcpu *svm, u32 msr, u64 val)
 
 	switch (msr) {
 	case MSR_EFER:
-		/*
-		 * Without CPUID the guest has no long mode and no NX: only
-		 * SCE may change (as KVM), and LMA is the hardware's.
-		 */
-		if (val & ~(EFER_SCE | EFER_LMA))
+		/* The bits the guest's CPUID allows; LMA is the hardware's. */
+		if (!hv_efer_write_valid(&svm->vcpu, efer & ~EFER_SVME, val,
+					 vmcb->save.cr0 & X86_CR0_PG))
 			return -EINVAL;
-		vmcb->save.efer = (efer & (EFER_LMA | EFER_LME | EFER_NX)) |
-				  (val & EFER_SCE) | EFER_SVME;
+		vmcb->save.efer = (efer & EFER_LMA) |
+				  (val & (EFER_SCE | EFER_LME | EFER_NX)) |
+				  EFER_SVME;
 		return 0;
 	case MSR_IA32_CR_PAT:
 		if (!svm_pat_valid(val))

@@ -245,7 +245,7 @@ static bool svm_sregs_valid(struct svm_vcpu *svm, const struct hv_sregs *sr)
 	} else if ((sr->efer & EFER_LMA) || sr->cs.l) {
 		return false;
 	}
-	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(sr->cr4) &&
+	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(&svm->vcpu, sr->cr4) &&
 	       svm_apic_base_valid(sr->apic_base);
 }
 

@@ -7,8 +7,8 @@
  * FS/GS base and SYSENTER_* are switched by the VMCS itself (SDM 27.3.2,
  * 28.5), and KERNEL_GS_BASE, STAR, LSTAR, CSTAR and SFMASK, which VT-x
  * leaves alone, are swapped by vmx/run.c around every entry.  Every other
- * MSR exits; the few a guest needs without CPUID are emulated and the
- * rest raise #GP, as KVM does by default and as svm/msr.c does.
+ * MSR exits; the few a guest needs are emulated and the rest raise #GP,
+ * as KVM does by default and as svm/msr.c does.
  */
 #define pr_fmt(fmt) "hv: VT-x: " fmt
 
@@ -115,14 +115,12 @@ static int vmx_wrmsr(struct vmx_vcpu *vmx, u32 msr, u64 val)
 
 	switch (msr) {
 	case MSR_EFER:
-		/*
-		 * Without CPUID the guest has no long mode and no NX: only
-		 * SCE may change (as KVM), and LMA is the hardware's.
-		 */
-		if (val & ~(EFER_SCE | EFER_LMA))
+		/* The bits the guest's CPUID allows; LMA is the hardware's. */
+		if (!hv_efer_write_valid(&vmx->vcpu, efer, val,
+					 vmx_guest_cr0(vmx) & X86_CR0_PG))
 			return -EINVAL;
-		efer = (efer & (EFER_LMA | EFER_LME | EFER_NX)) |
-		       (val & EFER_SCE);
+		efer = (efer & EFER_LMA) |
+		       (val & (EFER_SCE | EFER_LME | EFER_NX));
 		vmx->efer = efer;
 		vmcs_write(GUEST_IA32_EFER, efer);
 		return 0;

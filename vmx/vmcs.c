@@ -297,9 +297,9 @@ int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3)
 }
 
 /* The core's rule (core/cpuid.c), and what VMX operation allows. */
-static bool vmx_cr4_valid(u64 cr4)
+static bool vmx_cr4_valid(struct vmx_vcpu *vmx, u64 cr4)
 {
-	return hv_cr4_valid(cr4) && !(cr4 & ~vmx_caps.cr4_fixed1);
+	return hv_cr4_valid(&vmx->vcpu, cr4) && !(cr4 & ~vmx_caps.cr4_fixed1);
 }
 
 /* MOV to CR4 (SDM 4.1.3 / MOV CR4): reserved bits, or PAE off in long mode. */
@@ -307,7 +307,7 @@ int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
 	u64 old = vmx->cr4, cr0 = vmx_guest_cr0(vmx);
 
-	if (!vmx_cr4_valid(cr4))
+	if (!vmx_cr4_valid(vmx, cr4))
 		return -EINVAL;
 	if ((vmx->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
@@ -484,7 +484,7 @@ bool vmx_apic_base_valid(u64 apic_base)
 }
 
 /* KVM's checks for KVM_SET_SREGS; anything else goes to the hardware. */
-static bool vmx_sregs_valid(const struct hv_sregs *sr)
+static bool vmx_sregs_valid(struct vmx_vcpu *vmx, const struct hv_sregs *sr)
 {
 	if ((sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
 		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
@@ -494,7 +494,7 @@ static bool vmx_sregs_valid(const struct hv_sregs *sr)
 	} else if ((sr->efer & EFER_LMA) || sr->cs.l) {
 		return false;
 	}
-	return hv_cr0_valid(sr->cr0) && vmx_cr4_valid(sr->cr4) &&
+	return hv_cr0_valid(sr->cr0) && vmx_cr4_valid(vmx, sr->cr4) &&
 	       vmx_apic_base_valid(sr->apic_base);
 }
 
@@ -511,7 +511,7 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	u64 pdpte[4];
 	int seg;
 
-	if (!vmx_sregs_valid(sregs))
+	if (!vmx_sregs_valid(vmx, sregs))
 		return -EINVAL;
 	/* Guest memory may fault in: read before the VMCS is held. */
 	if (pae)
