@@ -19,6 +19,8 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_MAX_VCPUS:
 	case HV_CAP_MAX_VCPU_ID:
 	case HV_CAP_IMMEDIATE_EXIT:
+	case HV_CAP_EXT_CPUID:
+	case HV_CAP_XCRS:
 		if (!hv_backend_runs_guests())
 			return 0;
 		break;
@@ -31,6 +33,8 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_READONLY_MEM:
 	case HV_CAP_CHECK_EXTENSION_VM:
 	case HV_CAP_IMMEDIATE_EXIT:
+	case HV_CAP_EXT_CPUID:		/* GET_SUPPORTED_CPUID, SET/GET_CPUID2 */
+	case HV_CAP_XCRS:		/* GET/SET_XCRS */
 		return 1;
 	case HV_CAP_NR_VCPUS:		/* recommended: one per host CPU */
 		return min_t(long, num_online_cpus(), HV_MAX_VCPUS);

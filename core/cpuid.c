@@ -1,24 +1,650 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CPUID, executed by the guest and handled in the kernel.
+ * CPUID: what hv can give a guest (HV_GET_SUPPORTED_CPUID), each vCPU's
+ * table (HV_SET_CPUID2, HV_GET_CPUID2), the guest's CPUID instruction
+ * answered from that table, and the CR4 and EFER bits the table allows.
  *
- * Until HV_SET_CPUID2 exists, a vCPU has an empty CPUID table, and every
- * leaf answers zeros in EAX..EDX, which is what KVM gives a vCPU whose
- * VMM set no CPUID.
+ * A vCPU starts with no table: every leaf reads zeros, CR4 may hold any
+ * bit hv supports and XCR0 only x87, as with KVM before KVM_SET_CPUID2.
+ * The rules for a leaf the table lacks, and the bits that follow the
+ * vCPU's state (OSXSAVE, APIC, the XSAVE area size), are KVM 6.1's; see
+ * Documentation/abi.md.
  */
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/cpuid.h>
+#include <asm/fpu/types.h>
+#include <asm/msr-index.h>
+#include <asm/processor.h>
 #include <asm/processor-flags.h>
 
 #include "hv.h"
 
-/* CR4 bits a guest may set (see hv_cr4_valid). */
+/* The bit of a feature in its CPUID register. */
+#define HV_BIT(feature)		BIT((feature) & 31)
+
+/* CR4 bits a guest may set before any HV_SET_CPUID2 (see hv_cr4_valid). */
 static u64 hv_cr4_allowed;
 
+/* ---- HV_GET_SUPPORTED_CPUID ---- */
+
 /*
- * Like KVM before KVM_SET_CPUID2, a vCPU may set any CR4 bit the host
- * supports, except what hv does not virtualize yet: VMXE (no nested
- * virtualization), LA57 (the emulator walks 4 levels) and PKE (PKRU is
- * not switched), and SMXE and CET, which KVM refuses too.
+ * The highest leaves hv describes: XSAVE (0xd) and the address sizes
+ * (0x80000008).  Leaves in between that are left out read as zeros.
+ */
+#define HV_MAX_BASIC_LEAF	0xd
+#define HV_MAX_EXT_LEAF		0x80000008
+#define HV_MAX_LEAF4_INDEX	32
+/* 0, 1, 2, up to 32 of leaf 4, 7, 3 of 0xd, 9 extended: 48 at most. */
+#define HV_SUPPORTED_MAX	64
+
+static struct hv_cpuid_entry2 hv_supported[HV_SUPPORTED_MAX];
+static u32 hv_supported_nent;
+
+/* In a feature list: a VEX.256 instruction set, which needs XCR0.YMM. */
+#define HV_NEEDS_YMM	0x8000
+#define HV_LIST_END	0xffff
+
+/*
+ * The bits of a feature list's features that the host has (and has not
+ * been told to hide).  Every feature of @list must come from the CPUID
+ * register that is word @word of the kernel's feature words (enum
+ * cpuid_leafs).
+ */
+static u32 hv_host_bits(int word, const u16 *list)
+{
+	bool ymm = hv_fpu_guest_xfeatures() & XFEATURE_MASK_YMM;
+	u32 bits = 0;
+
+	for (; *list != HV_LIST_END; list++) {
+		u16 feature = *list & ~HV_NEEDS_YMM;
+
+		if (WARN_ON_ONCE(feature / 32 != word))
+			continue;
+		if ((*list & HV_NEEDS_YMM) && !ymm)
+			continue;
+		if (boot_cpu_has(feature))
+			bits |= HV_BIT(feature);
+	}
+	return bits;
+}
+
+/*
+ * What hv offers is what runs in the guest without help from hv, or
+ * with the help hv gives: instruction-set extensions, and the paging,
+ * CR4 and EFER features the backends and the emulator handle.  Left
+ * out: everything that needs an MSR hv does not handle (MTRR, MCA,
+ * TSC_AUX for RDTSCP/RDPID, speculation controls, PMU, OSVW, XSS for
+ * XSAVES), an in-kernel local APIC (x2APIC, TSC deadline, ARAT), nested
+ * virtualization (VMX, SVM), PKU and LA57 (see hv_cpuid_init), INVPCID
+ * (VT-x runs it only when enabled), MONITOR (a no-op here, as with KVM),
+ * AVX-512 and AMX (hv does not offer their XSAVE state yet), TSX, and
+ * host topology.
+ */
+static const u16 hv_1_ecx[] = {
+	X86_FEATURE_XMM3, X86_FEATURE_PCLMULQDQ, X86_FEATURE_SSSE3,
+	X86_FEATURE_FMA | HV_NEEDS_YMM, X86_FEATURE_CX16, X86_FEATURE_PCID,
+	X86_FEATURE_XMM4_1, X86_FEATURE_XMM4_2, X86_FEATURE_MOVBE,
+	X86_FEATURE_POPCNT, X86_FEATURE_AES, X86_FEATURE_XSAVE,
+	X86_FEATURE_AVX | HV_NEEDS_YMM, X86_FEATURE_F16C | HV_NEEDS_YMM,
+	X86_FEATURE_RDRAND, HV_LIST_END
+};
+
+/*
+ * APIC: IA32_APIC_BASE is emulated and the APIC page reaches the VMM as
+ * MMIO, as with KVM without an in-kernel irqchip; the bit follows
+ * IA32_APIC_BASE.EN once a table is set (hv_cpuid_dynamic).
+ */
+static const u16 hv_1_edx[] = {
+	X86_FEATURE_FPU, X86_FEATURE_VME, X86_FEATURE_DE, X86_FEATURE_PSE,
+	X86_FEATURE_TSC, X86_FEATURE_MSR, X86_FEATURE_PAE, X86_FEATURE_MCE,
+	X86_FEATURE_CX8, X86_FEATURE_APIC, X86_FEATURE_SEP, X86_FEATURE_PGE,
+	X86_FEATURE_CMOV, X86_FEATURE_PAT, X86_FEATURE_PSE36,
+	X86_FEATURE_CLFLUSH, X86_FEATURE_MMX, X86_FEATURE_FXSR,
+	X86_FEATURE_XMM, X86_FEATURE_XMM2, X86_FEATURE_SELFSNOOP, HV_LIST_END
+};
+
+static const u16 hv_7_ebx[] = {
+	X86_FEATURE_FSGSBASE, X86_FEATURE_BMI1, X86_FEATURE_AVX2 | HV_NEEDS_YMM,
+	X86_FEATURE_FDP_EXCPTN_ONLY, X86_FEATURE_SMEP, X86_FEATURE_BMI2,
+	X86_FEATURE_ERMS, X86_FEATURE_ZERO_FCS_FDS, X86_FEATURE_RDSEED,
+	X86_FEATURE_ADX, X86_FEATURE_SMAP, X86_FEATURE_CLFLUSHOPT,
+	X86_FEATURE_CLWB, X86_FEATURE_SHA_NI, HV_LIST_END
+};
+
+static const u16 hv_7_ecx[] = {
+	X86_FEATURE_UMIP, X86_FEATURE_GFNI, X86_FEATURE_VAES | HV_NEEDS_YMM,
+	X86_FEATURE_VPCLMULQDQ | HV_NEEDS_YMM, X86_FEATURE_MOVDIRI,
+	X86_FEATURE_MOVDIR64B, HV_LIST_END
+};
+
+static const u16 hv_7_edx[] = {
+	X86_FEATURE_FSRM, X86_FEATURE_MD_CLEAR, X86_FEATURE_SERIALIZE,
+	HV_LIST_END
+};
+
+/* XSAVEC and XGETBV(1) need nothing beyond XCR0; XSAVES needs IA32_XSS. */
+static const u16 hv_d1_eax[] = {
+	X86_FEATURE_XSAVEOPT, X86_FEATURE_XSAVEC, X86_FEATURE_XGETBV1,
+	HV_LIST_END
+};
+
+/* CR8_LEGACY: svm/movcr.c decodes LOCK MOV CR0 as MOV CR8. */
+static const u16 hv_ext1_ecx[] = {
+	X86_FEATURE_LAHF_LM, X86_FEATURE_CR8_LEGACY, X86_FEATURE_ABM,
+	X86_FEATURE_SSE4A, X86_FEATURE_MISALIGNSSE, X86_FEATURE_3DNOWPREFETCH,
+	X86_FEATURE_XOP | HV_NEEDS_YMM, X86_FEATURE_FMA4 | HV_NEEDS_YMM,
+	X86_FEATURE_TBM, HV_LIST_END
+};
+
+/* EFER.LME/NX follow LM/NX (hv_efer_write_valid); 1G pages: NPT/EPT. */
+static const u16 hv_ext1_edx[] = {
+	X86_FEATURE_SYSCALL, X86_FEATURE_NX, X86_FEATURE_MMXEXT,
+	X86_FEATURE_GBPAGES, X86_FEATURE_LM, X86_FEATURE_3DNOWEXT,
+	X86_FEATURE_3DNOW, HV_LIST_END
+};
+
+/*
+ * AMD repeats leaf 1's EDX features in CPUID Fn8000_0001_EDX bits 0-9,
+ * 12-17, 23 and 24 (APM Vol. 3, E.4.2): they follow leaf 1's choice.
+ */
+#define HV_EXT1_EDX_LEAF1_COPIES	(GENMASK(9, 0) | GENMASK(17, 12) | \
+					 BIT(23) | BIT(24))
+
+static const u16 hv_ext8_ebx[] = {
+	X86_FEATURE_CLZERO, X86_FEATURE_XSAVEERPTR, HV_LIST_END
+};
+
+/* The host's values for a leaf, flagged if its index matters. */
+static struct hv_cpuid_entry2 *hv_supported_add(u32 function, u32 index)
+{
+	static struct hv_cpuid_entry2 overflow;
+	struct hv_cpuid_entry2 *e;
+
+	if (WARN_ON_ONCE(hv_supported_nent >= HV_SUPPORTED_MAX))
+		e = &overflow;
+	else
+		e = &hv_supported[hv_supported_nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	e->index = index;
+	if (cpuid_function_is_indexed(function))
+		e->flags = HV_CPUID_FLAG_SIGNIFCANT_INDEX;
+	cpuid_count(function, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	return e;
+}
+
+/* Leaf 0xd: x87, SSE and what else core/fpu.c switches for guests. */
+static void hv_supported_xsave(void)
+{
+	u64 xfeatures = hv_fpu_guest_xfeatures();
+	struct hv_cpuid_entry2 *e;
+	int i;
+
+	/* SDM 13.2: sizes of the standard-format area for these features. */
+	e = hv_supported_add(0xd, 0);
+	e->eax = lower_32_bits(xfeatures);
+	e->edx = upper_32_bits(xfeatures);
+	e->ebx = hv_fpu_xstate_size(xfeatures, false);
+	e->ecx = e->ebx;
+
+	e = hv_supported_add(0xd, 1);
+	e->eax &= hv_host_bits(CPUID_D_1_EAX, hv_d1_eax);
+	e->ebx = (e->eax & HV_BIT(X86_FEATURE_XSAVEC)) ?
+		 hv_fpu_xstate_size(xfeatures, true) : 0;
+	e->ecx = 0;		/* no IA32_XSS components */
+	e->edx = 0;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xfeatures & BIT_ULL(i)))
+			continue;
+		e = hv_supported_add(0xd, i);
+		e->ecx &= ~BIT(2);	/* no XFD (eXtended Feature Disable) */
+		e->edx = 0;
+	}
+}
+
+static void hv_supported_build(void)
+{
+	u32 max, ext_max, leaf1_edx, i;
+	struct hv_cpuid_entry2 *e;
+
+	/* All on one CPU: leaf 4's and 0xd's values belong together. */
+	get_cpu();
+
+	e = hv_supported_add(0, 0);
+	max = min_t(u32, e->eax, HV_MAX_BASIC_LEAF);
+	e->eax = max;
+
+	e = hv_supported_add(1, 0);
+	/* Keep the brand index and CLFLUSH size; topology is the VMM's. */
+	e->ebx &= GENMASK(15, 0);
+	e->ecx &= hv_host_bits(CPUID_1_ECX, hv_1_ecx);
+	e->edx &= hv_host_bits(CPUID_1_EDX, hv_1_edx);
+	leaf1_edx = e->edx;
+
+	if (max >= 2)
+		hv_supported_add(2, 0);		/* cache descriptors */
+
+	/* Deterministic cache parameters, up to the null entry (SDM 3.2). */
+	for (i = 0; max >= 4 && i < HV_MAX_LEAF4_INDEX; i++) {
+		e = hv_supported_add(4, i);
+		e->eax &= ~GENMASK(31, 14);	/* no host core/thread counts */
+		if (!(e->eax & 0x1f))
+			break;
+	}
+
+	if (max >= 7) {
+		e = hv_supported_add(7, 0);
+		e->eax = 0;			/* sub-leaf 0 only */
+		e->ebx &= hv_host_bits(CPUID_7_0_EBX, hv_7_ebx);
+		e->ecx &= hv_host_bits(CPUID_7_ECX, hv_7_ecx);
+		e->edx &= hv_host_bits(CPUID_7_EDX, hv_7_edx);
+	}
+
+	if (max >= 0xd)
+		hv_supported_xsave();
+
+	e = hv_supported_add(0x80000000, 0);
+	ext_max = clamp_t(u32, e->eax, 0x80000000, HV_MAX_EXT_LEAF);
+	e->eax = ext_max;
+
+	for (i = 0x80000001; i <= ext_max; i++) {
+		e = hv_supported_add(i, 0);
+		switch (i) {
+		case 0x80000001:
+			e->ebx &= ~GENMASK(27, 16);	/* reserved (APM E.4.2) */
+			e->ecx &= hv_host_bits(CPUID_8000_0001_ECX, hv_ext1_ecx);
+			e->edx &= hv_host_bits(CPUID_8000_0001_EDX, hv_ext1_edx) |
+				  (leaf1_edx & HV_EXT1_EDX_LEAF1_COPIES);
+			break;
+		case 0x80000006:
+			e->edx &= ~GENMASK(17, 16);	/* reserved */
+			break;
+		case 0x80000007:
+			/* Only the invariant TSC: no power management. */
+			e->eax = 0;
+			e->ebx = 0;
+			e->ecx = 0;
+			e->edx &= BIT(8);
+			break;
+		case 0x80000008:
+			/*
+			 * Guest-physical addresses are what the host's are
+			 * and the 4-level NPT/EPT tables map (48 bits);
+			 * linear addresses 48 bits (no LA57).
+			 */
+			e->eax = min_t(u32, boot_cpu_data.x86_phys_bits, 48) |
+				 48 << 8;
+			e->ebx &= hv_host_bits(CPUID_8000_0008_EBX, hv_ext8_ebx);
+			e->ecx = 0;			/* no core count */
+			e->edx = 0;
+			break;
+		}
+	}
+
+	put_cpu();
+}
+
+long hv_get_supported_cpuid(struct hv_cpuid2 __user *arg)
+{
+	struct hv_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, arg, sizeof(hdr)))
+		return -EFAULT;
+	/*
+	 * As KVM: too few entries is E2BIG and writes nothing back; more
+	 * than needed is fine, and nent says how many were written.
+	 */
+	if (hdr.nent < hv_supported_nent)
+		return -E2BIG;
+	if (copy_to_user(arg->entries, hv_supported,
+			 hv_supported_nent * sizeof(hv_supported[0])))
+		return -EFAULT;
+	hdr.nent = hv_supported_nent;
+	if (copy_to_user(arg, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- a vCPU's table ---- */
+
+/*
+ * The entry the guest's CPUID(@function, @index) matches: the first
+ * with that function whose index is not significant or is @index.
+ */
+static const struct hv_cpuid_entry2 *
+hv_cpuid_find(const struct hv_cpuid_entry2 *t, u32 n, u32 function, u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].function == function &&
+		    (!(t[i].flags & HV_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		     t[i].index == index))
+			return &t[i];
+	return NULL;
+}
+
+/* For leaves without sub-leaves: the first entry of @function. */
+static const struct hv_cpuid_entry2 *
+hv_cpuid_find_any(const struct hv_cpuid_entry2 *t, u32 n, u32 function)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].function == function)
+			return &t[i];
+	return NULL;
+}
+
+enum hv_cpuid_reg { HV_EAX, HV_EBX, HV_ECX, HV_EDX };
+
+/* Does the vCPU's table give the guest @feature of (@function, 0)? */
+static bool hv_guest_has(struct hv_vcpu *vcpu, u32 function,
+			 enum hv_cpuid_reg reg, int feature)
+{
+	const struct hv_cpuid_entry2 *e;
+	u32 val;
+
+	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, function, 0);
+	if (!e)
+		return false;
+	val = reg == HV_EAX ? e->eax : reg == HV_EBX ? e->ebx :
+	      reg == HV_ECX ? e->ecx : e->edx;
+	return val & HV_BIT(feature);
+}
+
+/*
+ * The bits KVM keeps in step with the vCPU's state (its runtime CPUID
+ * update), applied to a copy of one entry of table @t: OSXSAVE follows
+ * CR4.OSXSAVE and APIC follows IA32_APIC_BASE.EN in the first leaf-1
+ * entry, OSPKE follows CR4.PKE (never set here), and the XSAVE area
+ * sizes in 0xd.0 (and 0xd.1 with XSAVEC/XSAVES) follow XCR0.
+ */
+struct hv_cpuid_dynamic {
+	const struct hv_cpuid_entry2 *leaf1, *leaf7, *xsave0, *xsave1;
+	u64 cr4, apic_base, xcr0;
+};
+
+static void hv_cpuid_dynamic_init(struct hv_vcpu *vcpu,
+				  const struct hv_cpuid_entry2 *t, u32 n,
+				  struct hv_cpuid_dynamic *d)
+{
+	struct hv_sregs sregs;
+
+	hv_ops->get_sregs(vcpu, &sregs);
+	d->cr4 = sregs.cr4;
+	d->apic_base = sregs.apic_base;
+	d->xcr0 = vcpu->xcr0;
+	d->leaf1 = hv_cpuid_find_any(t, n, 1);
+	d->leaf7 = hv_cpuid_find(t, n, 7, 0);
+	d->xsave0 = hv_cpuid_find(t, n, 0xd, 0);
+	d->xsave1 = hv_cpuid_find(t, n, 0xd, 1);
+}
+
+static void hv_assign_bit32(u32 *reg, int feature, bool on)
+{
+	if (on)
+		*reg |= HV_BIT(feature);
+	else
+		*reg &= ~HV_BIT(feature);
+}
+
+static void hv_cpuid_dynamic(const struct hv_cpuid_dynamic *d,
+			     const struct hv_cpuid_entry2 *e,
+			     struct hv_cpuid_entry2 *out)
+{
+	*out = *e;
+	if (e == d->leaf1) {
+		hv_assign_bit32(&out->ecx, X86_FEATURE_OSXSAVE,
+				d->cr4 & X86_CR4_OSXSAVE);
+		hv_assign_bit32(&out->edx, X86_FEATURE_APIC,
+				d->apic_base & MSR_IA32_APICBASE_ENABLE);
+	}
+	if (e == d->leaf7 && boot_cpu_has(X86_FEATURE_PKU))
+		hv_assign_bit32(&out->ecx, X86_FEATURE_OSPKE,
+				d->cr4 & X86_CR4_PKE);
+	if (e == d->xsave0)
+		out->ebx = hv_fpu_xstate_size(d->xcr0, false);
+	if (e == d->xsave1 &&
+	    (e->eax & (HV_BIT(X86_FEATURE_XSAVEC) | HV_BIT(X86_FEATURE_XSAVES))))
+		out->ebx = hv_fpu_xstate_size(d->xcr0, true);
+}
+
+/* After HV_SET_CPUID2: the XCR0 and CR4 bits the new table allows. */
+static void hv_cpuid_update(struct hv_vcpu *vcpu)
+{
+	const struct hv_cpuid_entry2 *e;
+	u64 cr4 = hv_cr4_allowed;
+
+	e = hv_cpuid_find(vcpu->cpuid, vcpu->cpuid_nent, 0xd, 0);
+	vcpu->xcr0_allowed = e ? (e->eax | (u64)e->edx << 32) &
+				 hv_fpu_guest_xfeatures() : 0;
+
+	/* CR4 bits whose feature the guest's CPUID lacks are reserved. */
+	if (!hv_guest_has(vcpu, 1, HV_ECX, X86_FEATURE_XSAVE))
+		cr4 &= ~X86_CR4_OSXSAVE;
+	if (!hv_guest_has(vcpu, 1, HV_ECX, X86_FEATURE_PCID))
+		cr4 &= ~X86_CR4_PCIDE;
+	if (!hv_guest_has(vcpu, 7, HV_EBX, X86_FEATURE_FSGSBASE))
+		cr4 &= ~X86_CR4_FSGSBASE;
+	if (!hv_guest_has(vcpu, 7, HV_EBX, X86_FEATURE_SMEP))
+		cr4 &= ~X86_CR4_SMEP;
+	if (!hv_guest_has(vcpu, 7, HV_EBX, X86_FEATURE_SMAP))
+		cr4 &= ~X86_CR4_SMAP;
+	if (!hv_guest_has(vcpu, 7, HV_ECX, X86_FEATURE_UMIP))
+		cr4 &= ~X86_CR4_UMIP;
+	vcpu->cr4_allowed = cr4;
+}
+
+/* KVM_SET_CPUID2's checks of a new table (KVM 6.1, kvm_check_cpuid). */
+static int hv_cpuid_check(const struct hv_cpuid_entry2 *t, u32 n)
+{
+	const struct hv_cpuid_entry2 *e = hv_cpuid_find_any(t, n, 0x80000008);
+	u32 vaddr_bits = e ? (e->eax >> 8) & 0xff : 0;
+
+	/* Linear-address width: 48, 57, or 0 for "not said". */
+	if (vaddr_bits != 48 && vaddr_bits != 57 && vaddr_bits != 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Is @t what the vCPU has, once both have the state-dependent bits? */
+static bool hv_cpuid_same(struct hv_vcpu *vcpu,
+			  const struct hv_cpuid_entry2 *t, u32 n)
+{
+	struct hv_cpuid_dynamic dt, dv;
+	struct hv_cpuid_entry2 a, b;
+	u32 i;
+
+	if (n != vcpu->cpuid_nent)
+		return false;
+	hv_cpuid_dynamic_init(vcpu, t, n, &dt);
+	hv_cpuid_dynamic_init(vcpu, vcpu->cpuid, n, &dv);
+	for (i = 0; i < n; i++) {
+		hv_cpuid_dynamic(&dt, &t[i], &a);
+		hv_cpuid_dynamic(&dv, &vcpu->cpuid[i], &b);
+		if (a.function != b.function || a.index != b.index ||
+		    a.flags != b.flags || a.eax != b.eax || a.ebx != b.ebx ||
+		    a.ecx != b.ecx || a.edx != b.edx)
+			return false;
+	}
+	return true;
+}
+
+long hv_vcpu_set_cpuid2(struct hv_vcpu *vcpu, struct hv_cpuid2 __user *arg)
+{
+	struct hv_cpuid_entry2 *t = NULL;
+	struct hv_cpuid2 hdr;
+	int r;
+
+	if (copy_from_user(&hdr, arg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent > HV_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	if (hdr.nent) {
+		t = vmemdup_user(arg->entries, array_size(sizeof(*t), hdr.nent));
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+	}
+
+	/*
+	 * Once the guest has run, what it may have seen stays: KVM 6.1
+	 * accepts only the table the vCPU already has (VMMs set it again
+	 * when they reuse a vCPU fd).
+	 */
+	if (vcpu->ran) {
+		r = hv_cpuid_same(vcpu, t, hdr.nent) ? 0 : -EINVAL;
+		kvfree(t);
+		return r;
+	}
+
+	r = hv_cpuid_check(t, hdr.nent);
+	if (r) {
+		kvfree(t);
+		return r;
+	}
+	kvfree(vcpu->cpuid);
+	vcpu->cpuid = t;
+	vcpu->cpuid_nent = hdr.nent;
+	hv_cpuid_update(vcpu);
+	return 0;
+}
+
+/*
+ * As KVM 6.1: too few entries is E2BIG, otherwise the table is written
+ * with its state-dependent bits; nent is written back in neither case.
+ */
+long hv_vcpu_get_cpuid2(struct hv_vcpu *vcpu, struct hv_cpuid2 __user *arg)
+{
+	struct hv_cpuid_dynamic d;
+	struct hv_cpuid_entry2 e;
+	struct hv_cpuid2 hdr;
+	u32 i;
+
+	if (copy_from_user(&hdr, arg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < vcpu->cpuid_nent)
+		return -E2BIG;
+	hv_cpuid_dynamic_init(vcpu, vcpu->cpuid, vcpu->cpuid_nent, &d);
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		hv_cpuid_dynamic(&d, &vcpu->cpuid[i], &e);
+		if (copy_to_user(&arg->entries[i], &e, sizeof(e)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+void hv_cpuid_vcpu_init(struct hv_vcpu *vcpu)
+{
+	vcpu->cr4_allowed = hv_cr4_allowed;
+	vcpu->xcr0_allowed = 0;
+}
+
+void hv_cpuid_vcpu_free(struct hv_vcpu *vcpu)
+{
+	kvfree(vcpu->cpuid);
+	vcpu->cpuid = NULL;
+	vcpu->cpuid_nent = 0;
+}
+
+/* ---- the guest's CPUID ---- */
+
+static bool hv_vendor_is_amd(const struct hv_cpuid_entry2 *leaf0)
+{
+	char v[12];
+
+	memcpy(v, &leaf0->ebx, 4);
+	memcpy(v + 4, &leaf0->edx, 4);
+	memcpy(v + 8, &leaf0->ecx, 4);
+	return !memcmp(v, "AuthenticAMD", 12) ||
+	       !memcmp(v, "AMDisbetter!", 12) ||
+	       !memcmp(v, "HygonGenuine", 12);
+}
+
+/*
+ * What CPUID(@function, @index) returns, by KVM 6.1's rules (kvm_cpuid):
+ * the matching entry; else, unless the table's vendor is AMD or Hygon,
+ * a function above its range's maximum (leaf 0, 0x80000000, 0xc0000000
+ * or the hypervisor range's base) reads as the highest basic leaf, as
+ * Intel CPUs do (SDM Vol. 2A, CPUID); else zeros.  Leaves 0xb and 0x1f
+ * keep ECX[7:0] and the x2APIC ID in EDX for undefined sub-leaves.
+ */
+static void hv_cpuid_lookup(struct hv_vcpu *vcpu, u32 function, u32 index,
+			    struct hv_cpuid_entry2 *out)
+{
+	const struct hv_cpuid_entry2 *t = vcpu->cpuid, *e, *basic, *range;
+	u32 n = vcpu->cpuid_nent;
+	struct hv_cpuid_dynamic d;
+
+	e = hv_cpuid_find(t, n, function, index);
+	basic = hv_cpuid_find_any(t, n, 0);
+	if (!e && basic && !hv_vendor_is_amd(basic)) {
+		if (function >= 0x40000000 && function <= 0x4fffffff)
+			range = hv_cpuid_find_any(t, n, function & 0xffffff00);
+		else if (function >= 0xc0000000)
+			range = hv_cpuid_find_any(t, n, 0xc0000000);
+		else
+			range = hv_cpuid_find_any(t, n, function & 0x80000000);
+		if (!range || function > range->eax) {
+			function = basic->eax;
+			e = hv_cpuid_find(t, n, function, index);
+		}
+	}
+
+	if (e) {
+		hv_cpuid_dynamic_init(vcpu, t, n, &d);
+		hv_cpuid_dynamic(&d, e, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	if (function == 0xb || function == 0x1f) {
+		e = hv_cpuid_find(t, n, function, 1);
+		if (e) {
+			out->ecx = index & 0xff;
+			out->edx = e->edx;
+		}
+	}
+}
+
+int hv_emulate_cpuid(struct hv_vcpu *vcpu, u8 insn_len)
+{
+	u64 *gpr = vcpu->regs.gpr;
+	struct hv_cpuid_entry2 e;
+
+	hv_cpuid_lookup(vcpu, gpr[HV_RAX], gpr[HV_RCX], &e);
+	/* 32-bit results zero-extend into the 64-bit registers. */
+	gpr[HV_RAX] = e.eax;
+	gpr[HV_RBX] = e.ebx;
+	gpr[HV_RCX] = e.ecx;
+	gpr[HV_RDX] = e.edx;
+	vcpu->regs.rip += insn_len;
+	return 1;
+}
+
+/*
+ * EDX after INIT holds the processor signature (SDM 10.1.1): KVM takes
+ * it from the vCPU's leaf 1, or 0x600 without one.
+ */
+u32 hv_cpuid_signature(struct hv_vcpu *vcpu)
+{
+	const struct hv_cpuid_entry2 *e;
+
+	e = hv_cpuid_find_any(vcpu->cpuid, vcpu->cpuid_nent, 1);
+	return e ? e->eax : 0x600;
+}
+
+/* ---- what the table allows ---- */
+
+/*
+ * CR4 bits hv supports: any bit the host supports, except VMXE (no
+ * nested virtualization), LA57 (the emulator walks 4 levels) and PKE
+ * (PKRU is not switched), and SMXE and CET, which KVM refuses too.
  */
 void hv_cpuid_init(void)
 {
@@ -38,11 +664,17 @@ void hv_cpuid_init(void)
 		hv_cr4_allowed |= X86_CR4_SMEP;
 	if (boot_cpu_has(X86_FEATURE_SMAP))
 		hv_cr4_allowed |= X86_CR4_SMAP;
+
+	hv_supported_build();
 }
 
-bool hv_cr4_valid(u64 cr4)
+/*
+ * Before HV_SET_CPUID2 any bit hv supports; after it, as KVM, a bit
+ * whose feature the guest's CPUID lacks is reserved (SDM 2.5).
+ */
+bool hv_cr4_valid(struct hv_vcpu *vcpu, u64 cr4)
 {
-	return !(cr4 & ~hv_cr4_allowed);
+	return !(cr4 & ~vcpu->cr4_allowed);
 }
 
 /* The CR0 values KVM refuses in KVM_SET_SREGS (SDM 2.5). */
@@ -55,15 +687,22 @@ bool hv_cr0_valid(u64 cr0)
 	return !((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE));
 }
 
-int hv_emulate_cpuid(struct hv_vcpu *vcpu, u8 insn_len)
+/*
+ * A guest's WRMSR to EFER (KVM 6.1's set_efer): SCE always; LME (and a
+ * written LMA, which is ignored) need long mode and NX needs NX in the
+ * guest's CPUID; LME may not change while paging is on (SDM 9.8.5).
+ * hv offers neither FFXSR nor SVME.
+ */
+bool hv_efer_write_valid(struct hv_vcpu *vcpu, u64 old_efer, u64 efer,
+			 bool paging)
 {
-	u64 *gpr = vcpu->regs.gpr;
-
-	/* 32-bit results zero-extend into the 64-bit registers. */
-	gpr[HV_RAX] = 0;
-	gpr[HV_RBX] = 0;
-	gpr[HV_RCX] = 0;
-	gpr[HV_RDX] = 0;
-	vcpu->regs.rip += insn_len;
-	return 1;
+	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	if ((efer & (EFER_LME | EFER_LMA)) &&
+	    !hv_guest_has(vcpu, 0x80000001, HV_EDX, X86_FEATURE_LM))
+		return false;
+	if ((efer & EFER_NX) &&
+	    !hv_guest_has(vcpu, 0x80000001, HV_EDX, X86_FEATURE_NX))
+		return false;
+	return !(paging && ((old_efer ^ efer) & EFER_LME));
 }

@@ -28,6 +28,8 @@ static long hv_dev_ioctl(struct file *filp, unsigned int ioctl,
 		if (arg)
 			return -EINVAL;
 		return HV_VCPU_MMAP_PAGES * PAGE_SIZE;
+	case HV_GET_SUPPORTED_CPUID:
+		return hv_get_supported_cpuid((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -27,6 +27,7 @@
 #define HV_MAX_VCPUS		256
 #define HV_MAX_VCPU_ID		1024
 #define HV_USER_MEMSLOTS	512
+#define HV_MAX_CPUID_ENTRIES	256	/* per vCPU (KVM_MAX_CPUID_ENTRIES) */
 
 /* Size of the area a vCPU fd lets userspace mmap (HV_GET_VCPU_MMAP_SIZE). */
 #define HV_VCPU_MMAP_PAGES	2	/* the run structure, then I/O data */
@@ -136,6 +137,17 @@ struct hv_vcpu {
 	void *xsave;			/* [v] guest FPU/SSE/AVX state */
 
 	/*
+	 * HV_SET_CPUID2's table (kvmalloc'ed, NULL until set) and what the
+	 * core derives from it: the XCR0 bits and CR4 bits the guest may
+	 * set (see core/cpuid.c).
+	 */
+	struct hv_cpuid_entry2 *cpuid;	/* [v] */
+	u32 cpuid_nent;			/* [v] */
+	u64 xcr0_allowed;		/* [v] besides x87, always allowed */
+	u64 cr4_allowed;		/* [v] */
+	bool ran;			/* [v] has entered the guest once */
+
+	/*
 	 * The last exit as the hardware reported it (reason, two info
 	 * words, interrupted event, its error code), for internal-error
 	 * exits; filled by the backend.
@@ -237,13 +249,26 @@ int hv_handle_mmio(struct hv_vcpu *vcpu);
 int hv_complete_mmio(struct hv_vcpu *vcpu);
 
 /* core/cpuid.c */
-int hv_emulate_cpuid(struct hv_vcpu *vcpu, u8 insn_len);
 void hv_cpuid_init(void);
-bool hv_cr4_valid(u64 cr4);
+long hv_get_supported_cpuid(struct hv_cpuid2 __user *arg);
+void hv_cpuid_vcpu_init(struct hv_vcpu *vcpu);
+void hv_cpuid_vcpu_free(struct hv_vcpu *vcpu);
+long hv_vcpu_set_cpuid2(struct hv_vcpu *vcpu, struct hv_cpuid2 __user *arg);
+long hv_vcpu_get_cpuid2(struct hv_vcpu *vcpu, struct hv_cpuid2 __user *arg);
+int hv_emulate_cpuid(struct hv_vcpu *vcpu, u8 insn_len);
+u32 hv_cpuid_signature(struct hv_vcpu *vcpu);
+bool hv_cr4_valid(struct hv_vcpu *vcpu, u64 cr4);
 bool hv_cr0_valid(u64 cr0);
+bool hv_efer_write_valid(struct hv_vcpu *vcpu, u64 old_efer, u64 efer,
+			 bool paging);
 
 /* core/fpu.c */
 int hv_fpu_init(void);
+u64 hv_fpu_guest_xfeatures(void);
+u32 hv_fpu_xstate_size(u64 xfeatures, bool compacted);
+int hv_set_xcr(struct hv_vcpu *vcpu, u32 index, u64 value);
+long hv_vcpu_get_xcrs(struct hv_vcpu *vcpu, struct hv_xcrs __user *arg);
+long hv_vcpu_set_xcrs(struct hv_vcpu *vcpu, struct hv_xcrs __user *arg);
 void *hv_fpu_alloc_guest(void);
 void hv_fpu_free_guest(void *xsave);
 void hv_fpu_enter_guest(struct hv_vcpu *vcpu);	/* irqs off */

@@ -6,9 +6,9 @@
  * the backend's vCPU) is the backend's business, reached through
  * hv_ops->get_msr / set_msr.
  *
- * What is here is what a vCPU without KVM_SET_CPUID2 needs: EFER (SCE
- * only: no long mode or NX in its CPUID), PAT, the APIC base and the TSC.
- * Any other MSR raises #GP, as on KVM for an MSR it does not emulate.
+ * What is here is what a guest needs before the full MSR ABI: EFER (the
+ * bits its CPUID allows), PAT, the APIC base and the TSC.  Any other MSR
+ * raises #GP, as on KVM for an MSR it does not emulate.
  */
 #include <asm/apicdef.h>
 #include <asm/msr-index.h>
@@ -55,24 +55,18 @@ int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 
 int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
-	u64 efer;
-	int r;
+	struct hv_emu_cpu cpu;
 
 	switch (msr) {
 	case MSR_EFER:
-		/*
-		 * Without CPUID the guest has no long mode and no NX: only
-		 * SCE may change (as KVM); LME, LMA and NX stay as
-		 * KVM_SET_SREGS left them, LMA being the hardware's anyway.
-		 */
-		if (val & ~(EFER_SCE | EFER_LMA))
+		/* The bits the guest's CPUID allows; LMA is the hardware's. */
+		hv_ops->get_emu_state(vcpu, &cpu);
+		if (!hv_efer_write_valid(vcpu, cpu.efer, val,
+					 cpu.cr0 & X86_CR0_PG))
 			return -EINVAL;
-		r = hv_ops->get_msr(vcpu, MSR_EFER, &efer);
-		if (r)
-			return r;
-		efer = (efer & (EFER_LMA | EFER_LME | EFER_NX)) |
-		       (val & EFER_SCE);
-		return hv_ops->set_msr(vcpu, MSR_EFER, efer);
+		return hv_ops->set_msr(vcpu, MSR_EFER,
+				       (cpu.efer & EFER_LMA) |
+				       (val & (EFER_SCE | EFER_LME | EFER_NX)));
 	case MSR_IA32_CR_PAT:
 		if (!hv_pat_valid(val))
 			return -EINVAL;

@@ -36,6 +36,8 @@ static bool hv_vcpu_enter_guest_mode(struct hv_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 		return false;
 	}
+	/* From now on the guest may have seen its CPUID (core/cpuid.c). */
+	vcpu->ran = true;
 	return true;
 }
 

@@ -108,8 +108,8 @@ static void hv_vcpu_set_regs(struct hv_vcpu *vcpu, const struct hv_regs *r)
 static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
 {
 	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
-	/* EDX holds the CPU signature; KVM's default with no CPUID set. */
-	vcpu->regs.gpr[HV_RDX] = 0x600;
+	/* EDX holds the CPU signature: 0x600, as no CPUID is set yet. */
+	vcpu->regs.gpr[HV_RDX] = hv_cpuid_signature(vcpu);
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
@@ -128,7 +128,7 @@ static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
  * set, a bad APIC base.  The backend may refuse more; anything else is
  * left for the hardware to judge at entry.
  */
-static bool hv_sregs_valid(const struct hv_sregs *sr)
+static bool hv_sregs_valid(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
 {
 	if ((sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG)) {
 		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
@@ -138,7 +138,7 @@ static bool hv_sregs_valid(const struct hv_sregs *sr)
 	} else if ((sr->efer & EFER_LMA) || sr->cs.l) {
 		return false;
 	}
-	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(sr->cr4) &&
+	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(vcpu, sr->cr4) &&
 	       hv_apic_base_valid(sr->apic_base);
 }
 
@@ -146,7 +146,7 @@ static int hv_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
 {
 	int r;
 
-	if (!hv_sregs_valid(sr))
+	if (!hv_sregs_valid(vcpu, sr))
 		return -EINVAL;
 	r = hv_ops->set_sregs(vcpu, sr);
 	if (!r)
@@ -229,6 +229,18 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_SIGNAL_MASK:
 		r = hv_vcpu_set_signal_mask(vcpu, argp);
 		break;
+	case HV_SET_CPUID2:
+		r = hv_vcpu_set_cpuid2(vcpu, argp);
+		break;
+	case HV_GET_CPUID2:
+		r = hv_vcpu_get_cpuid2(vcpu, argp);
+		break;
+	case HV_GET_XCRS:
+		r = hv_vcpu_get_xcrs(vcpu, argp);
+		break;
+	case HV_SET_XCRS:
+		r = hv_vcpu_set_xcrs(vcpu, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -286,6 +298,7 @@ static const struct file_operations hv_vcpu_fops = {
 void hv_vcpu_free(struct hv_vcpu *vcpu)
 {
 	hv_ops->vcpu_free(vcpu);
+	hv_cpuid_vcpu_free(vcpu);
 	hv_fpu_free_guest(vcpu->xsave);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
@@ -312,6 +325,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &hv_preempt_ops);
 	hv_emu_reset(&vcpu->emu);
+	hv_cpuid_vcpu_init(vcpu);
 	hv_vcpu_reset_regs(vcpu);
 
 	r = -ENOMEM;

@@ -54,6 +54,7 @@ int main(int argc, char **argv)
 	SAME(HV_SET_SIGNAL_MASK, KVM_SET_SIGNAL_MASK);
 	SAME(HV_GET_SUPPORTED_CPUID, KVM_GET_SUPPORTED_CPUID);
 	SAME(HV_SET_CPUID2, KVM_SET_CPUID2);
+	SAME(HV_GET_CPUID2, KVM_GET_CPUID2);
 	SAME(HV_GET_XCRS, KVM_GET_XCRS);
 	SAME(HV_SET_XCRS, KVM_SET_XCRS);
 	group("ioctl numbers");
@@ -136,7 +137,10 @@ int main(int argc, char **argv)
 	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, index);
 	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, flags);
 	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, eax);
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, ebx);
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, ecx);
 	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, edx);
+	SAME_FIELD(hv_cpuid_entry2, kvm_cpuid_entry2, padding);
 	SAME(sizeof(struct hv_cpuid2), sizeof(struct kvm_cpuid2));
 	SAME_FIELD(hv_cpuid2, kvm_cpuid2, nent);
 	same(offsetof(struct hv_cpuid2, entries), offsetof(struct kvm_cpuid2, entries),

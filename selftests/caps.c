@@ -201,14 +201,64 @@ static bool check_extension_vm(int devfd, int vmfd, long value)
 	return value == 1;
 }
 
+/*
+ * KVM_GET_SUPPORTED_CPUID answers, and a vCPU takes its table with
+ * KVM_SET_CPUID2 and gives it back with KVM_GET_CPUID2 (selftests/cpuid).
+ */
+static bool check_ext_cpuid(int devfd, int vmfd, long value)
+{
+	size_t size = sizeof(struct hv_cpuid2) + 256 * sizeof(struct hv_cpuid_entry2);
+	struct hv_cpuid2 *c = calloc(1, size), *back = calloc(1, size);
+	int vm = vm_create(devfd), vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	bool ok = c && back && vcpu >= 0;
+
+	if (ok) {
+		c->nent = 256;
+		back->nent = 256;
+		ok = !ioctl(devfd, HV_GET_SUPPORTED_CPUID, c) && c->nent >= 1 &&
+		     c->entries[0].function == 0 &&
+		     !ioctl(vcpu, HV_SET_CPUID2, c) &&
+		     !ioctl(vcpu, HV_GET_CPUID2, back) &&
+		     back->entries[0].function == 0 &&
+		     back->entries[0].ebx == c->entries[0].ebx;
+	}
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	free(c);
+	free(back);
+	return ok && value == 1;
+}
+
+/* XCR0 reads 1 at reset; x87 alone may be set, nothing without it. */
+static bool check_xcrs(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd), vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	struct hv_xcrs x = { 0 };
+	bool ok = vcpu >= 0 && !ioctl(vcpu, HV_GET_XCRS, &x) &&
+		  x.nr_xcrs == 1 && x.xcrs[0].xcr == 0 && x.xcrs[0].value == 1;
+
+	if (ok) {
+		ok = !ioctl(vcpu, HV_SET_XCRS, &x);
+		x.xcrs[0].value = 0;
+		ok = ok && ioctl_ret(vcpu, HV_SET_XCRS, (unsigned long)&x) == -EINVAL;
+	}
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	return ok && value == 1;
+}
+
 static const struct cap_check cap_checks[] = {
 	{ HV_CAP_USER_MEMORY, "USER_MEMORY", check_user_memory },
+	{ HV_CAP_EXT_CPUID, "EXT_CPUID", check_ext_cpuid },
 	{ HV_CAP_NR_VCPUS, "NR_VCPUS", check_nr_vcpus },
 	{ HV_CAP_NR_MEMSLOTS, "NR_MEMSLOTS", check_nr_memslots },
 	{ HV_CAP_DESTROY_MEMORY_REGION_WORKS, "DESTROY_MEMORY_REGION_WORKS",
 	  check_destroy_region },
 	{ HV_CAP_JOIN_MEMORY_REGIONS_WORKS, "JOIN_MEMORY_REGIONS_WORKS",
 	  check_join_regions },
+	{ HV_CAP_XCRS, "XCRS", check_xcrs },
 	{ HV_CAP_MAX_VCPUS, "MAX_VCPUS", check_max_vcpus },
 	{ HV_CAP_READONLY_MEM, "READONLY_MEM", check_readonly_mem },
 	{ HV_CAP_CHECK_EXTENSION_VM, "CHECK_EXTENSION_VM", check_extension_vm },

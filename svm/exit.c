@@ -103,7 +103,7 @@ static int svm_exit_shutdown(struct svm_vcpu *svm)
 	/* INIT keeps CD/NW (SDM 10.1.1, Table 10-1). */
 	svm->vmcb->save.cr0 = X86_CR0_ET | cr0;
 	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
-	vcpu->regs.gpr[HV_RDX] = 0x600;
+	vcpu->regs.gpr[HV_RDX] = hv_cpuid_signature(vcpu);
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
 	return hv_exit_shutdown(vcpu);
@@ -148,17 +148,15 @@ static int svm_exit_vmmcall(struct svm_vcpu *svm)
 	return hv_emulate_hypercall(&svm->vcpu, 3);	/* 0F 01 D9 */
 }
 
-/* XSETBV (SDM Vol. 2C): the guest's CPUID offers only x87 for now. */
+/* XSETBV (SDM Vol. 2C): the core checks the value against the CPUID. */
 static int svm_exit_xsetbv(struct svm_vcpu *svm)
 {
 	struct hv_vcpu *vcpu = &svm->vcpu;
 	u64 *gpr = vcpu->regs.gpr;
 	u64 xcr0 = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
 
-	if ((u32)gpr[HV_RCX] != 0 || svm->vmcb->save.cpl ||
-	    xcr0 != XFEATURE_MASK_FP)
+	if (svm->vmcb->save.cpl || hv_set_xcr(vcpu, gpr[HV_RCX], xcr0))
 		return svm_exit_gp(svm);
-	vcpu->xcr0 = xcr0;
 	return svm_skip(svm, 3);			/* 0F 01 D1 */
 }
 

@@ -80,7 +80,7 @@ static int svm_mov_cr(struct svm_vcpu *svm, struct svm_mov *m, u64 *reg)
 			return 0;
 		}
 		/* SDM 4.1.3 / MOV CR4: reserved bits, or PAE off in long mode. */
-		if (!hv_cr4_valid(*reg) ||
+		if (!hv_cr4_valid(&svm->vcpu, *reg) ||
 		    ((svm->vmcb->save.efer & EFER_LMA) &&
 		     !(*reg & X86_CR4_PAE)))
 			return -EINVAL;

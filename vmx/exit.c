@@ -107,7 +107,7 @@ static int vmx_exit_triple_fault(struct vmx_vcpu *vmx)
 
 	vmx_vcpu_reset(vmx, true);
 	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
-	vcpu->regs.gpr[HV_RDX] = 0x600;
+	vcpu->regs.gpr[HV_RDX] = hv_cpuid_signature(vcpu);
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
 	return hv_exit_shutdown(vcpu);
@@ -147,16 +147,15 @@ static int vmx_exit_vmcall(struct vmx_vcpu *vmx)
 				    vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
-/* XSETBV (SDM Vol. 2C): the guest's CPUID offers only x87 for now. */
+/* XSETBV (SDM Vol. 2C): the core checks the value against the CPUID. */
 static int vmx_exit_xsetbv(struct vmx_vcpu *vmx)
 {
 	struct hv_vcpu *vcpu = &vmx->vcpu;
 	u64 *gpr = vcpu->regs.gpr;
 	u64 xcr0 = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
 
-	if ((u32)gpr[HV_RCX] != 0 || vmx_cpl(vmx) || xcr0 != XFEATURE_MASK_FP)
+	if (vmx_cpl(vmx) || hv_set_xcr(vcpu, gpr[HV_RCX], xcr0))
 		return vmx_exit_gp(vmx);
-	vcpu->xcr0 = xcr0;
 	return vmx_skip(vmx);
 }
 

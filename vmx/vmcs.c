@@ -292,9 +292,9 @@ int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3)
 }
 
 /* The core's rule (core/cpuid.c), and what VMX operation allows. */
-static bool vmx_cr4_valid(u64 cr4)
+static bool vmx_cr4_valid(struct vmx_vcpu *vmx, u64 cr4)
 {
-	return hv_cr4_valid(cr4) && !(cr4 & ~vmx_caps.cr4_fixed1);
+	return hv_cr4_valid(&vmx->vcpu, cr4) && !(cr4 & ~vmx_caps.cr4_fixed1);
 }
 
 /* MOV to CR4 (SDM 4.1.3 / MOV CR4): reserved bits, or PAE off in long mode. */
@@ -302,7 +302,7 @@ int vmx_set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
 	u64 old = vmx->cr4, cr0 = vmx_guest_cr0(vmx);
 
-	if (!vmx_cr4_valid(cr4))
+	if (!vmx_cr4_valid(vmx, cr4))
 		return -EINVAL;
 	if ((vmx->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
@@ -477,7 +477,7 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	u64 pdpte[4];
 	int seg;
 
-	if (!vmx_cr4_valid(sregs->cr4))		/* what VMX operation allows */
+	if (!vmx_cr4_valid(vmx, sregs->cr4))		/* what VMX operation allows */
 		return -EINVAL;
 	/* Guest memory may fault in: read before the VMCS is held. */
 	if (pae)

@@ -14,6 +14,8 @@
 #   hvlab.divisor=N        run the selftests' long loops N times fewer
 #   hvlab.after=HV/NAME    resume a run that died in step NAME of HV (hv or
 #                          kvm): skip every step up to that one
+#   hvlab.no_xsetbv_exit   the emulated CPU does not intercept a guest's
+#                          XSETBV (QEMU's SVM): read by selftests/cpuid
 #
 # The kernel console is the first serial port (ttyS0). This script and the
 # tests write to the second one (ttyS1), which carries nothing else, so that

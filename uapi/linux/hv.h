@@ -42,6 +42,7 @@
 #define HV_SET_SREGS			_IOW(HVIO, 0x84, struct hv_sregs)
 #define HV_SET_SIGNAL_MASK		_IOW(HVIO, 0x8b, struct hv_signal_mask)
 #define HV_SET_CPUID2			_IOW(HVIO, 0x90, struct hv_cpuid2)
+#define HV_GET_CPUID2			_IOWR(HVIO, 0x91, struct hv_cpuid2)
 #define HV_GET_XCRS			_IOR(HVIO, 0xa6, struct hv_xcrs)
 #define HV_SET_XCRS			_IOW(HVIO, 0xa7, struct hv_xcrs)
 
