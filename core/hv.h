@@ -248,9 +248,15 @@ int hv_complete_pio(struct hv_vcpu *vcpu);
 int hv_handle_mmio(struct hv_vcpu *vcpu);
 int hv_complete_mmio(struct hv_vcpu *vcpu);
 
+/* The bit of a feature (X86_FEATURE_*) in its CPUID register. */
+#define HV_BIT(feature)		BIT((feature) & 31)
+
+/* core/cpuid_supported.c */
+void hv_cpuid_supported_init(void);
+long hv_get_supported_cpuid(struct hv_cpuid2 __user *arg);
+
 /* core/cpuid.c */
 void hv_cpuid_init(void);
-long hv_get_supported_cpuid(struct hv_cpuid2 __user *arg);
 void hv_cpuid_vcpu_init(struct hv_vcpu *vcpu);
 void hv_cpuid_vcpu_free(struct hv_vcpu *vcpu);
 long hv_vcpu_set_cpuid2(struct hv_vcpu *vcpu, struct hv_cpuid2 __user *arg);
