@@ -14,9 +14,9 @@
  *    (AnonHugePages in /proc/self/smaps) is split by MADV_DONTNEED of one
  *    4K page in the middle (which must read as zeros afterwards), then
  *    collapsed again by MADV_COLLAPSE (the PFNs change);
- *  - page migration: move_pages(2) to the other NUMA node and back, the
- *    status array and the PFNs in /proc/self/pagemap showing the pages
- *    really moved (needs two nodes);
+ *  - page migration: move_pages(2) to the other NUMA node and back,
+ *    twice, the status array and the PFNs in /proc/self/pagemap showing
+ *    the pages really moved (needs two nodes);
  *  - swap: MADV_PAGEOUT, with /proc/self/pagemap bit 62 showing the pages
  *    really went to swap (needs a swap device); the guest's access swaps
  *    them back in.
@@ -696,11 +696,12 @@ static void test_migration(bool live)
 	seed = ++next_seed;
 	TEST_REQUIRE(guest_fill(&r, seed), "guest write");
 
-	for (round = 0; round < 2; round++) {
+	/* Back and forth twice: a busy page shows up more often than once. */
+	for (round = 0; round < 4; round++) {
 		bool pfns = read_pfns(mem, npages, before);
 
-		snprintf(event, sizeof(event), "migration %s, %s",
-			 round ? "back" : "to the other node", r.what);
+		snprintf(event, sizeof(event), "migration %d %s, %s", round + 1,
+			 round % 2 ? "back" : "to the other node", r.what);
 		ktap_result(migrate_all(pages, npages, event),
 			    "%s: move_pages moved every page (status array)", event);
 		if (pfns && read_pfns(mem, npages, after)) {
