@@ -21,6 +21,7 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_IMMEDIATE_EXIT:
 	case HV_CAP_EXT_CPUID:
 	case HV_CAP_XCRS:
+	case HV_CAP_SYNC_MMU:
 		if (!hv_backend_runs_guests())
 			return 0;
 		break;
@@ -35,6 +36,14 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_IMMEDIATE_EXIT:
 	case HV_CAP_EXT_CPUID:		/* GET_SUPPORTED_CPUID, SET/GET_CPUID2 */
 	case HV_CAP_XCRS:		/* GET/SET_XCRS */
+		return 1;
+	/*
+	 * Slot memory is not pinned: the MMU notifier (mmu/mmu.c) drops a
+	 * guest mapping before the host changes the page behind it, and the
+	 * next guest access maps the new one (selftests/coherence: THP
+	 * split and collapse, migration, swap, under a running vCPU too).
+	 */
+	case HV_CAP_SYNC_MMU:
 		return 1;
 	case HV_CAP_NR_VCPUS:		/* recommended: one per host CPU */
 		return min_t(long, num_online_cpus(), HV_MAX_VCPUS);

@@ -15,6 +15,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <asm/io.h>
@@ -255,6 +256,32 @@ static int hv_mmu_get_host_page(unsigned long hva, bool write, bool *writable,
 }
 
 /*
+ * Mark the host page dirty before the guest may write to it.  Guest
+ * writes do not dirty the host's PTE, which can be writable but clean
+ * (MADV_FREE leaves such PTEs, a read fault on MAP_SHARED shmem makes
+ * them): the page's own flag is what keeps the data from being dropped.
+ *
+ * Never sleep on the page lock here: the caller holds a reference on the
+ * page, and the lock's holder may be migrating or reclaiming the page,
+ * which fails when it finds the page referenced; a vCPU faulting on the
+ * page again and again would keep it from ever moving.  An anonymous
+ * page (in the swap cache or not) has no file to be truncated from and
+ * needs no lock; a file page whose lock is taken makes the fault retry.
+ */
+static bool hv_mmu_mark_dirty(struct page *page)
+{
+	if (PageAnon(page)) {
+		set_page_dirty(page);
+		return true;
+	}
+	if (!trylock_page(page))
+		return false;
+	set_page_dirty(page);
+	unlock_page(page);
+	return true;
+}
+
+/*
  * Handle a nested page fault at @gpa.  Returns HV_FAULT_RETRY when the
  * guest can simply run again, HV_FAULT_MMIO when no RAM backs the access
  * (no slot, or a write to a read-only slot), or -EFAULT when the slot's
@@ -298,22 +325,22 @@ int hv_mmu_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write)
 	r = hv_mmu_get_host_page(hva, write, &writable, &page);
 	if (r)
 		goto out_srcu;
-	if (writable)
-		set_page_dirty_lock(page);
+	/* The page is busy (its lock is taken): let the guest fault again. */
+	r = HV_FAULT_RETRY;
+	if (writable && !hv_mmu_mark_dirty(page))
+		goto out_put;
 
 	prot = HV_PROT_READ | HV_PROT_EXEC | (writable ? HV_PROT_WRITE : 0);
 	spin_lock(&mmu->lock);
 	/* The host mapping changed under us: let the guest fault again. */
-	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq) {
-		r = HV_FAULT_RETRY;
+	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq)
 		goto out_unlock;
-	}
 	pte = hv_mmu_walk_alloc(mmu, gfn, &cache);
 	if (pte)
 		WRITE_ONCE(*pte, mmu->fmt->make_leaf(page_to_phys(page), prot));
-	r = HV_FAULT_RETRY;
 out_unlock:
 	spin_unlock(&mmu->lock);
+out_put:
 	put_page(page);
 out_srcu:
 	srcu_read_unlock(&vm->srcu, idx);

@@ -144,6 +144,17 @@ echo "HVLAB-INFO cpus: $(grep -c '^processor' /proc/cpuinfo) online ($(cat /sys/
 vendor=$(awk '/^vendor_id/ { print $3; exit }' /proc/cpuinfo)
 echo "HVLAB-INFO cpu: $vendor$(awk '/^(flags|vmx flags)/ { for (i = 1; i <= NF; i++)
 	if ($i ~ /^(svm|npt|nrip_save|vmx|ept|vpid|x2apic)$/) printf " %s", $i } /^$/ { exit }' /proc/cpuinfo)"
+# A swap device, so that the tests can swap guest memory out
+# (selftests/coherence): zram, compressed RAM, 64 MB. The tests see no swap
+# (and skip that part, saying so) if it cannot be set up.
+if modprobe zram num_devices=1 2>/dev/null &&
+	echo 64M >/sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null 2>&1 && swapon /dev/zram0; then
+	echo "HVLAB-INFO swap: zram0 $(awk '/^SwapTotal/ { print $2 }' /proc/meminfo) kB"
+else
+	echo "HVLAB-INFO swap: none (zram setup failed)"
+fi
+echo "HVLAB-INFO numa: nodes $(cat /sys/devices/system/node/online 2>/dev/null || echo '(none)')"
 read -r t _ </proc/uptime
 echo "HVLAB-BEGIN - - @boot 60 $t"
 # Warnings and worse only: the whole boot log would take minutes to send in

@@ -19,9 +19,10 @@
 #
 # shellcheck disable=SC2153 # KVER, KROOT... are set by tools/lab/check
 
-# The stock modules every boot carries: the reference hypervisor. Whatever
-# they and hv.ko depend on is added.
-LAB_STOCK_MODULES=(kvm kvm_amd kvm_intel irqbypass ccp)
+# The stock modules every boot carries: the reference hypervisor, and zram
+# for /init's swap device (selftests/coherence swaps guest memory out).
+# Whatever they and hv.ko depend on is added.
+LAB_STOCK_MODULES=(kvm kvm_amd kvm_intel irqbypass ccp zram)
 # Busybox applets that kmod provides instead.
 LAB_KMOD_TOOLS=(modprobe insmod rmmod lsmod modinfo depmod)
 

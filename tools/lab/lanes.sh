@@ -210,8 +210,14 @@ lab_boot_qemu() {
 	# machine froze under SVM guests (soft lockups in both idle tasks).
 	# hvlab.no_xsetbv_exit tells the tests that a guest's XSETBV does
 	# not exit here (QEMU's SVM ignores that intercept; lab-notes).
+	# Two NUMA nodes of 512 MB, so that selftests/coherence can migrate
+	# guest memory between nodes (move_pages). Both CPUs are on node 0:
+	# with one on each, Linux warns at boot that the two share a cache
+	# (EPYC's topology) across nodes.
 	lab_boot svm "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" 2 -- \
 		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
+		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-1,memdev=m0 \
+		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
