@@ -96,7 +96,7 @@ static void hv_cpuid_dynamic_init(struct hv_vcpu *vcpu,
 
 	hv_ops->get_sregs(vcpu, &sregs);
 	d->cr4 = sregs.cr4;
-	d->apic_base = sregs.apic_base;
+	d->apic_base = vcpu->apic_base;
 	d->xcr0 = vcpu->xcr0;
 	d->leaf1 = hv_cpuid_find_any(t, n, 1);
 	d->leaf7 = hv_cpuid_find(t, n, 7, 0);
