@@ -98,19 +98,14 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 }
 
 /*
- * Triple fault.  As KVM and svm/exit.c: the vCPU is put through INIT and
- * userspace gets HV_EXIT_SHUTDOWN.
+ * Triple fault: userspace gets HV_EXIT_SHUTDOWN and the vCPU keeps the
+ * state the exit saved (SDM 28.3), as kvm_intel leaves it.  Unlike SVM,
+ * whose VMCB is undefined after a shutdown (svm/exit.c resets the vCPU,
+ * as kvm_amd does), nothing here needs an INIT.
  */
 static int vmx_exit_triple_fault(struct vmx_vcpu *vmx)
 {
-	struct hv_vcpu *vcpu = &vmx->vcpu;
-
-	vmx_vcpu_reset(vmx, true);
-	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
-	vcpu->regs.gpr[HV_RDX] = hv_cpuid_signature(vcpu);
-	vcpu->regs.rip = 0xfff0;
-	vcpu->regs.rflags = X86_EFLAGS_FIXED;
-	return hv_exit_shutdown(vcpu);
+	return hv_exit_shutdown(&vmx->vcpu);
 }
 
 static int vmx_exit_cpuid(struct vmx_vcpu *vmx)

@@ -333,7 +333,8 @@ static void vmx_init_seg(int seg, u16 sel, u64 base, u32 ar)
 }
 
 /*
- * Power-on (@init false) or INIT state (SDM 10.1.1), with KVM's VMX
+ * Power-on (@init false) or INIT state (SDM 10.1.1; INIT is for the
+ * in-kernel APIC's INIT IPIs, to come), with KVM's VMX
  * conventions for the access rights: accessed data and code segments,
  * a busy 32-bit TSS, an LDT.  GPRs, RIP and RFLAGS are the core's.
  */
