@@ -105,7 +105,9 @@ refskip() {
 }
 
 # run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout"),
-# after the test hvlab.after names when it is one of HV.
+# after the test hvlab.after names when it is one of HV. That test may be
+# in a later list of the same boot (tests.list, then guests.list): until it
+# is found, every test of HV is skipped.
 run_list() {
 	[ -s "$4" ] || return 0
 	r_hv=$1
@@ -115,7 +117,10 @@ run_list() {
 	while read -r r_name r_limit _ <&3; do
 		case $r_name in '' | '#'*) continue ;; esac
 		if [ -n "$r_skip" ]; then
-			[ "$r_name" = "$r_skip" ] && r_skip=
+			if [ "$r_name" = "$r_skip" ]; then
+				r_skip=
+				after=
+			fi
 			continue
 		fi
 		r_why=$(refskip "$r_name")

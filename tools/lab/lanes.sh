@@ -17,7 +17,7 @@
 #   NAME-resume        the step a dead boot died in (HV/NAME)
 #
 # Uses the globals BUILD, LAB_DIR, KVER, KROOT, INITRD, RESULTS, HVS,
-# MAIN_LIST, NOSUP_LIST, DEADLINE_AT and the HVLAB_* settings of
+# RUN_LIST, NOSUP_LIST, DEADLINE_AT and the HVLAB_* settings of
 # tools/lab/check.
 
 # Kernel command line common to both lanes. quiet keeps the boot short;
@@ -299,7 +299,7 @@ lab_resume_left() {
 # HVLAB_RESUMES more boots, the last of which skips what is left of hv for the
 # reference). Returns non-zero if any of the boots failed.
 lab_lane() {
-	local lane=$1 boot=$2 name=$1 list=$MAIN_LIST hvs=$HVS
+	local lane=$1 boot=$2 name=$1 list=$RUN_LIST hvs=$HVS
 	local after="" n=0 rc=0 point left
 	if [ "$boot" = nosupport ]; then
 		name=$lane-nosupport
