@@ -70,7 +70,11 @@ struct hv_backend_ops {
 	int (*vcpu_create)(struct hv_vcpu *vcpu);
 	void (*vcpu_free)(struct hv_vcpu *vcpu);
 
-	/* The vCPU's thread got onto / is leaving host CPU @cpu. */
+	/*
+	 * The vCPU's thread got onto / is leaving host CPU @cpu.  On a CPU
+	 * going offline whose virtualization is already off, vcpu_put may
+	 * come without vcpu_load (core/vcpu.c, hv_vcpu_sched_in).
+	 */
 	void (*vcpu_load)(struct hv_vcpu *vcpu, int cpu);
 	void (*vcpu_put)(struct hv_vcpu *vcpu);
 

@@ -7,7 +7,12 @@
  *
  *  - CPU hotplug: a CPU coming online is enabled before the scheduler may
  *    place ordinary tasks (vCPU threads) on it (CPUHP_AP_ONLINE_DYN runs
- *    before CPUHP_AP_ACTIVE), and disabled after they have left it.
+ *    before CPUHP_AP_ACTIVE).  Going offline it is disabled after the CPU
+ *    stopped taking ordinary tasks (CPUHP_AP_ACTIVE) but before the
+ *    scheduler waits for the last of them to leave it
+ *    (CPUHP_AP_SCHED_WAIT_EMPTY, below the dynamic states): a vCPU thread
+ *    still queued there may be switched in once more before it is pushed
+ *    away, so the core loads nothing on a disabled CPU (hv_vcpu_sched_in).
  *  - suspend/resume: syscore callbacks run on the last CPU standing, after
  *    the others went through hotplug.
  *  - reboot and kexec: a CPU in VMX operation blocks INIT, and one with
@@ -43,7 +48,7 @@ static int hv_cpu_enable_irqoff(struct hv_cpu *c)
 		return 0;
 	r = hv_ops->cpu_enable(c);
 	if (!r)
-		c->enabled = true;
+		WRITE_ONCE(c->enabled, true);
 	return r;
 }
 
@@ -53,7 +58,17 @@ static void hv_cpu_disable_irqoff(struct hv_cpu *c)
 	if (!c->enabled)
 		return;
 	hv_ops->cpu_disable(c);
-	c->enabled = false;
+	WRITE_ONCE(c->enabled, false);
+}
+
+/*
+ * Is virtualization enabled on @cpu?  Called on @cpu itself with preemption
+ * disabled: only that CPU changes its flag (or the reboot IPI, after
+ * which faults are expected anyway).
+ */
+bool hv_cpu_enabled(int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(&hv_cpus, cpu)->enabled);
 }
 
 /* cpuhp callbacks of the AP_ONLINE section run on @cpu itself. */

@@ -288,6 +288,7 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap);
 /* core/cpu.c: per-CPU enable/disable of the hardware */
 int hv_cpus_init(void);
 void hv_cpus_exit(void);
+bool hv_cpu_enabled(int cpu);
 
 /* core/dev.c: /dev/hv */
 int hv_dev_init(void);

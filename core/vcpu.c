@@ -31,6 +31,16 @@ static void hv_vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
 
 	WRITE_ONCE(vcpu->cpu, cpu);
+	/*
+	 * A dying CPU turns VMX/SVM off before the scheduler has moved every
+	 * user task away (core/cpu.c).  A vCPU thread switched in there is
+	 * pushed to another CPU before it runs on (balance_push() in
+	 * kernel/sched/core.c), where this is called again.  Loading it here
+	 * would run VMPTRLD outside VMX operation and record the VMCS as
+	 * active on a CPU about to die, where no IPI can clear it any more.
+	 */
+	if (!hv_cpu_enabled(cpu))
+		return;
 	hv_ops->vcpu_load(vcpu, cpu);
 }
 
