@@ -136,7 +136,6 @@ static inline bool hv_backend_runs_guests(void)
 extern const struct hv_backend_ops vmx_backend_ops;
 extern const struct hv_backend_ops svm_backend_ops;
 
-
 /* Set once the machine is going down: VMX/SVM faults are then expected. */
 extern bool hv_rebooting;
 

@@ -110,7 +110,6 @@ void svm_vmcb_reset(struct svm_vcpu *svm)
 	save->g_pat = SVM_DEFAULT_GPAT;
 	save->rflags = X86_EFLAGS_FIXED;
 	save->rip = 0xfff0;
-
 }
 
 /* ---- segments: VMCB attributes (APM Vol. 2, 15.5.1) <-> hv_segment ---- */
