@@ -152,18 +152,6 @@ static void *noise_main(void *arg)
 
 static int cpus[CPU_SETSIZE], ncpus;
 
-static void find_cpus(void)
-{
-	cpu_set_t set;
-	int c;
-
-	TEST_REQUIRE(!sched_getaffinity(0, sizeof(set), &set), "%s",
-		     strerror(errno));
-	for (c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[ncpus++] = c;
-}
-
 static void pin_all(void)
 {
 	cpu_set_t set;
@@ -222,7 +210,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 
 	ktap_begin(argc, argv);
-	find_cpus();
+	ncpus = test_allowed_cpus(cpus);
 	sigaction(SIGUSR1, &sa, NULL);
 	TEST_REQUIRE(!syscall(SYS_arch_prctl, ARCH_GET_FS, &fsbase), "%s",
 		     strerror(errno));

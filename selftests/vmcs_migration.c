@@ -113,18 +113,6 @@ static void guest_storm(u64 n)
 
 static int cpus[CPU_SETSIZE], ncpus;
 
-static void find_cpus(void)
-{
-	cpu_set_t set;
-	int c;
-
-	TEST_REQUIRE(!sched_getaffinity(0, sizeof(set), &set), "%s",
-		     strerror(errno));
-	for (c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[ncpus++] = c;
-}
-
 static int pin(pid_t tid, int cpu)
 {
 	cpu_set_t set;
@@ -336,7 +324,7 @@ static void test_moved_while_running(void)
 int main(int argc, char **argv)
 {
 	ktap_begin(argc, argv);
-	find_cpus();
+	ncpus = test_allowed_cpus(cpus);
 	ktap_info("%d CPUs", ncpus);
 	test_hops();
 	test_moved_while_running();

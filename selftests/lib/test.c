@@ -2,7 +2,10 @@
 /*
  * hv selftest library: KTAP output, the device under test, modules.
  */
+#define _GNU_SOURCE		/* sched_getaffinity */
 #include <fcntl.h>
+#include <sched.h>
+#include <string.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -260,6 +263,19 @@ const char *kmsg_last_matching(const char *needle)
 	}
 	close(fd);
 	return found;
+}
+
+int test_allowed_cpus(int *cpus)
+{
+	cpu_set_t set;
+	int c, n = 0;
+
+	TEST_REQUIRE(!sched_getaffinity(0, sizeof(set), &set), "sched_getaffinity: %s",
+		     strerror(errno));
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[n++] = c;
+	return n;
 }
 
 int test_iterations(int n)

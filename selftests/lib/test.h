@@ -71,6 +71,13 @@ void settle_memory(void);		/* let RCU and workqueues free */
  */
 int test_iterations(int n);
 
+/*
+ * The CPUs the calling thread may run on, in ascending order, into @cpus
+ * (CPU_SETSIZE entries); returns how many.  Fails the test if the
+ * affinity cannot be read.
+ */
+int test_allowed_cpus(int *cpus);
+
 /* The newest kernel log line containing @needle, or "" (static buffer). */
 const char *kmsg_last_matching(const char *needle);
 #endif /* HV_SELFTEST_TEST_H */
