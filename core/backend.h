@@ -17,7 +17,7 @@ struct hv_vm;
 struct hv_vcpu;
 struct hv_sregs;
 struct hv_emu_cpu;
-struct hv_emu_exception;
+struct hv_event;
 struct hv_pt_format;
 
 /*
@@ -31,6 +31,7 @@ struct hv_pt_format;
 struct hv_cpu {
 	struct page *hw_region;
 	bool enabled;		/* virtualization is enabled here */
+	u64 host_tsc_aux;	/* the kernel's IA32_TSC_AUX here (getcpu) */
 };
 
 struct hv_backend_ops {
@@ -55,8 +56,13 @@ struct hv_backend_ops {
 	int (*cpu_enable)(struct hv_cpu *c);
 	void (*cpu_disable)(struct hv_cpu *c);
 
-	/* The guest-physical table format this hardware walks. */
+	/*
+	 * The guest-physical table format this hardware walks, and the
+	 * depth of a VM's tables (4 or 5 levels; read at VM creation,
+	 * after hardware_setup).
+	 */
 	const struct hv_pt_format *pt_format;
+	int (*pt_levels)(void);
 
 	/* Optional per-VM state (vm->backend). */
 	int (*vm_init)(struct hv_vm *vm);
@@ -113,9 +119,13 @@ struct hv_backend_ops {
 	int (*get_msr)(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 	int (*set_msr)(struct hv_vcpu *vcpu, u32 msr, u64 val);
 
-	/* Deliver an exception on the next entry. */
-	void (*inject_exception)(struct hv_vcpu *vcpu,
-				 const struct hv_emu_exception *exc);
+	/*
+	 * Deliver @ev at the next entry (interrupts off, just before
+	 * vcpu_enter; core/event.c picks it).  vcpu_enter then reports in
+	 * vcpu->exit_event whether the guest ran and which event, if any,
+	 * the exit interrupted; the core re-queues it.
+	 */
+	void (*inject_event)(struct hv_vcpu *vcpu, const struct hv_event *ev);
 
 	/* Guest-physical mappings changed: no stale TLB entry may be used. */
 	void (*flush_guest_tlb)(struct hv_vcpu *vcpu);

@@ -30,6 +30,7 @@
 #include <linux/reboot.h>
 #include <linux/smp.h>
 #include <linux/syscore_ops.h>
+#include <asm/msr.h>
 
 #include "hv.h"
 
@@ -46,6 +47,10 @@ static int hv_cpu_enable_irqoff(struct hv_cpu *c)
 	lockdep_assert_irqs_disabled();
 	if (c->enabled || READ_ONCE(hv_rebooting))
 		return 0;
+	/* Set by the kernel when the CPU came up; the guest gets its own. */
+	c->host_tsc_aux = 0;
+	if (hv_host_has_tsc_aux())
+		rdmsrl_safe(MSR_TSC_AUX, &c->host_tsc_aux);
 	r = hv_ops->cpu_enable(c);
 	if (!r)
 		WRITE_ONCE(c->enabled, true);
@@ -69,6 +74,12 @@ static void hv_cpu_disable_irqoff(struct hv_cpu *c)
 bool hv_cpu_enabled(int cpu)
 {
 	return READ_ONCE(per_cpu_ptr(&hv_cpus, cpu)->enabled);
+}
+
+/* This CPU's state; preemption disabled. */
+struct hv_cpu *hv_this_cpu(void)
+{
+	return this_cpu_ptr(&hv_cpus);
 }
 
 /* cpuhp callbacks of the AP_ONLINE section run on @cpu itself. */

@@ -205,9 +205,15 @@ long hv_vcpu_set_cpuid2(struct hv_vcpu *vcpu, struct hv_cpuid2 __user *arg)
 	if (hdr.nent > HV_MAX_CPUID_ENTRIES)
 		return -E2BIG;
 	if (hdr.nent) {
-		t = vmemdup_user(arg->entries, array_size(sizeof(*t), hdr.nent));
-		if (IS_ERR(t))
-			return PTR_ERR(t);
+		/* Kept for the vCPU's life: charged to the VMM's cgroup. */
+		t = kvmalloc_array(hdr.nent, sizeof(*t), GFP_KERNEL_ACCOUNT);
+		if (!t)
+			return -ENOMEM;
+		if (copy_from_user(t, arg->entries,
+				   array_size(sizeof(*t), hdr.nent))) {
+			kvfree(t);
+			return -EFAULT;
+		}
 	}
 
 	/*

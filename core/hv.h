@@ -60,30 +60,36 @@ struct hv_memslots {
 
 /*
  * A virtual machine.  One per HV_CREATE_VM; it lives as long as its VM fd
- * and any vCPU fd (each holds a reference).
+ * and any vCPU fd (each holds a reference).  core/vm.c owns the lifetimes
+ * of what hangs off it: the memslots, the MMU notifier, the vCPUs and the
+ * tables are set up in hv_vm_create and torn down in hv_vm_free, the
+ * notifier first.
  *
  * Locking legend:
  *   [c]  constant after creation
  *   [l]  written under lock
  *   [s]  written under slots_lock, read under srcu
- *   [m]  mmu.lock (see mmu/mmu.h)
+ *   [p]  published once complete, under lock; read without a lock
+ *        (xa_for_each); removed only by hv_vm_free
+ *   [m]  the MMU's own lock (see mmu/mmu.h)
  */
 struct hv_vm {
 	struct kref ref;
 	struct mm_struct *mm;		/* [c] creator's mm, mmgrab()ed */
 	struct mutex lock;		/* vCPU creation */
 
-	struct xarray vcpus;		/* [l] id -> struct hv_vcpu */
+	struct xarray vcpus;		/* [p] id -> struct hv_vcpu */
 	int nr_vcpus;			/* [l] */
 
 	struct mutex slots_lock;	/* serializes memslot updates */
 	struct srcu_struct srcu;
 	struct hv_memslots __rcu *memslots;	/* [s] */
 
-	struct hv_mmu mmu;		/* guest-physical -> host pages */
-	struct mmu_notifier mmu_notifier;
+	struct hv_mmu mmu;		/* [m] guest-physical -> host pages */
+	struct mmu_notifier mmu_notifier;	/* [c] core/mmu_notifier.c */
 
 	void *backend;			/* [c] ops->vm_init's per-VM data */
+	u64 id;				/* [c] unique for the module's life */
 };
 
 /* ---- vCPUs ---- */
@@ -96,6 +102,29 @@ enum hv_vcpu_mode {
 
 /* vcpu->requests bits: work the vCPU does before its next entry. */
 #define HV_REQ_TLB_FLUSH	0	/* guest-physical mappings changed */
+#define HV_REQ_TRIPLE_FAULT	1	/* an exception during #DF: shut down */
+
+/* An event delivered through the guest's IDT (ops->inject_event). */
+enum hv_event_type {
+	HV_EVENT_EXCEPTION,	/* a hardware exception */
+	HV_EVENT_NMI,
+	HV_EVENT_INTR,		/* an external interrupt */
+	HV_EVENT_SOFT,		/* INTn, INT3, INTO, INT1 */
+};
+
+struct hv_event {
+	u8 type;		/* enum hv_event_type */
+	u8 vector;
+	bool has_error_code;
+	u32 error_code;
+};
+
+/* What the backend reports of events after each entry (core/event.c). */
+struct hv_exit_event {
+	bool entered;		/* false: the entry failed, nothing ran */
+	bool valid;		/* the exit interrupted the delivery of ev */
+	struct hv_event ev;
+};
 
 /* What the next HV_RUN must finish before entering the guest again. */
 enum hv_vcpu_pending {
@@ -126,13 +155,16 @@ struct hv_vcpu {
 	unsigned long requests;		/* [a] HV_REQ_* bits */
 
 	/*
-	 * Guest state the core owns: GPRs, RIP and RFLAGS are valid here
-	 * whenever the guest is not running (the backend copies them in
-	 * before entry and out after exit).
+	 * Guest state the core owns: GPRs, RIP, RFLAGS and CR2 are valid
+	 * here whenever the guest is not running (the backend copies them
+	 * in before entry and out after exit; get_emu_state leaves them).
 	 */
-	struct hv_emu_cpu regs;		/* [v] gpr/rip/rflags part */
+	struct hv_emu_cpu regs;		/* [v] gpr/rip/rflags/cr2 part */
 	u64 xcr0;			/* [v] guest XCR0 */
 	u64 apic_base;			/* [v] IA32_APIC_BASE */
+	u64 tsc_aux;			/* [v] IA32_TSC_AUX */
+	u64 spec_ctrl;			/* [v] IA32_SPEC_CTRL (0: not offered) */
+	bool l1d_flush;			/* [v] flush before entry (core/spec.c) */
 	u64 db[4], dr6, dr7;		/* [v] debug registers (core/dr.c) */
 	void *xsave;			/* [v] guest FPU/SSE/AVX state */
 
@@ -154,9 +186,30 @@ struct hv_vcpu {
 	 */
 	u64 hw_exit[5];			/* [v] */
 
+	/*
+	 * Events (core/event.c): an exception raised and not yet
+	 * delivered (pending), or being delivered when an exit interrupted
+	 * it (injected); an NMI or external interrupt likewise interrupted.
+	 * The backend reports the latter in exit_event after each entry.
+	 */
+	struct {
+		bool pending;
+		bool injected;
+		u8 vector;
+		bool has_error_code;
+		u32 error_code;
+	} exception;			/* [v] */
+	bool nmi_injected;		/* [v] */
+	struct {
+		bool injected;
+		u8 vector;
+	} interrupt;			/* [v] */
+	struct hv_exit_event exit_event;	/* [v] */
+
 	enum hv_vcpu_pending pending;	/* [v] */
 	struct {			/* [v] I/O exit in flight */
 		u16 port;
+		bool in;
 		u8 size;
 		u32 count;
 		bool string;
@@ -185,6 +238,16 @@ int hv_vm_create(unsigned long type);
 void hv_vm_get(struct hv_vm *vm);
 void hv_vm_put(struct hv_vm *vm);
 void hv_vm_kick_all(struct hv_vm *vm, int req);
+void hv_vm_zap_gfn_range(struct hv_vm *vm, u64 start, u64 end);
+
+/* core/mmu_notifier.c */
+int hv_mmu_notifier_register(struct hv_vm *vm);
+void hv_mmu_notifier_unregister(struct hv_vm *vm);
+
+/* core/page_fault.c: result besides -errno */
+#define HV_FAULT_RETRY	1	/* mapped (or raced): re-enter the guest */
+#define HV_FAULT_MMIO	0	/* no RAM there: emulate the access */
+int hv_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write);
 
 /* core/memslot.c */
 int hv_set_memory_region(struct hv_vm *vm,
@@ -198,6 +261,7 @@ void hv_emu_env_init(struct hv_emu_env *env, struct hv_vcpu *vcpu);
 
 /* core/vcpu.c */
 int hv_vcpu_create(struct hv_vm *vm, unsigned long id);
+void hv_vcpu_init_regs(struct hv_vcpu *vcpu);
 void hv_vcpu_free(struct hv_vcpu *vcpu);
 
 /* core/run.c: the run loop and what exits need from the core */
@@ -208,6 +272,27 @@ int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 reason);
 int hv_exit_internal_error(struct hv_vcpu *vcpu, u32 suberror, u32 ndata,
 			   const u64 *data);
 int hv_exit_unexpected(struct hv_vcpu *vcpu, u64 hw_exit_reason);
+
+/* core/event.c */
+void hv_queue_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error_code,
+			u32 error_code);
+void hv_queue_ud(struct hv_vcpu *vcpu);
+void hv_queue_gp(struct hv_vcpu *vcpu, u32 error_code);
+void hv_queue_emu_exception(struct hv_vcpu *vcpu,
+			    const struct hv_emu_exception *exc);
+void hv_inject_events(struct hv_vcpu *vcpu);
+void hv_complete_events(struct hv_vcpu *vcpu);
+bool hv_event_in_delivery(struct hv_vcpu *vcpu);
+void hv_clear_events(struct hv_vcpu *vcpu);
+void hv_machine_check(void);
+
+/* core/spec.c */
+int hv_spec_init(void);
+void hv_spec_exit(void);
+u64 hv_spec_new_vm_id(void);
+void hv_spec_enter_guest(struct hv_vcpu *vcpu);
+void hv_spec_exit_guest(struct hv_vcpu *vcpu);
+void hv_spec_ctrl_restore_host(u64 guest_spec_ctrl);
 
 /* core/hypercall.c */
 int hv_emulate_hypercall(struct hv_vcpu *vcpu, u8 insn_len);
@@ -221,6 +306,15 @@ int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
 int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len);
 int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len);
 bool hv_apic_base_valid(u64 apic_base);
+void hv_msrs_enter_guest(struct hv_vcpu *vcpu);
+void hv_msrs_exit_guest(struct hv_vcpu *vcpu);
+
+/* RDTSCP and RDPID read IA32_TSC_AUX, which neither VMX nor SVM switches. */
+static inline bool hv_host_has_tsc_aux(void)
+{
+	return boot_cpu_has(X86_FEATURE_RDTSCP) ||
+	       boot_cpu_has(X86_FEATURE_RDPID);
+}
 
 /* A guest-physical address the host's physical address width can hold. */
 static inline bool hv_gpa_valid(u64 gpa)
@@ -289,6 +383,7 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap);
 int hv_cpus_init(void);
 void hv_cpus_exit(void);
 bool hv_cpu_enabled(int cpu);
+struct hv_cpu *hv_this_cpu(void);
 
 /* core/dev.c: /dev/hv */
 int hv_dev_init(void);

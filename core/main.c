@@ -43,10 +43,13 @@ static int __init hv_init(void)
 	if (r)
 		return r;
 	hv_cpuid_init();
+	r = hv_spec_init();
+	if (r)
+		return r;
 
 	r = hv_ops->hardware_setup();
 	if (r)
-		return r;
+		goto err_spec;
 
 	r = hv_cpus_init();
 	if (r)
@@ -68,6 +71,8 @@ err_cpus:
 	hv_cpus_exit();
 err_unsetup:
 	hv_ops->hardware_unsetup();
+err_spec:
+	hv_spec_exit();
 	return r;
 }
 
@@ -77,6 +82,7 @@ static void __exit hv_exit(void)
 	preempt_notifier_dec();
 	hv_cpus_exit();
 	hv_ops->hardware_unsetup();
+	hv_spec_exit();
 }
 
 module_init(hv_init);

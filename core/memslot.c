@@ -17,7 +17,12 @@
 
 #include "hv.h"
 
-#define HV_MEM_VALID_FLAGS	(HV_MEM_LOG_DIRTY_PAGES | HV_MEM_READONLY)
+/*
+ * HV_MEM_LOG_DIRTY_PAGES is refused (-EINVAL, as KVM answers a flag it
+ * does not support) until hv keeps a dirty log: accepting it would make
+ * a VMM believe it can migrate or track a framebuffer.
+ */
+#define HV_MEM_VALID_FLAGS	HV_MEM_READONLY
 #define HV_MEMSLOT_MAX_PAGES	((1UL << 31) - 1)	/* as KVM */
 
 /* The slot holding @gfn, or NULL.  Caller holds vm->srcu or slots_lock. */
@@ -92,8 +97,14 @@ static struct hv_memslots *hv_memslots_rebuild(struct hv_memslots *old,
 	return new;
 }
 
-/* Checks on the arguments alone, in KVM's order (kvm_main.c). */
-static int hv_memslot_check_args(const struct hv_userspace_memory_region *mem)
+/*
+ * Checks on the arguments alone, in KVM's order (kvm_main.c), then the
+ * one KVM makes for x86 (kvm_arch_prepare_memory_region): no frame of
+ * the slot beyond what the VM's tables map, or it would alias a lower
+ * frame in them.
+ */
+static int hv_memslot_check_args(struct hv_vm *vm,
+				 const struct hv_userspace_memory_region *mem)
 {
 	if (mem->flags & ~HV_MEM_VALID_FLAGS)
 		return -EINVAL;
@@ -113,6 +124,10 @@ static int hv_memslot_check_args(const struct hv_userspace_memory_region *mem)
 		return -EINVAL;
 	if ((mem->memory_size >> PAGE_SHIFT) > HV_MEMSLOT_MAX_PAGES)
 		return -EINVAL;
+	if (mem->memory_size &&
+	    (mem->guest_phys_addr + mem->memory_size) >> PAGE_SHIFT >
+	    hv_mmu_max_gfn(&vm->mmu))
+		return -EINVAL;
 	return 0;
 }
 
@@ -124,7 +139,7 @@ int hv_set_memory_region(struct hv_vm *vm,
 	bool unmap = false;
 	int r;
 
-	r = hv_memslot_check_args(mem);
+	r = hv_memslot_check_args(vm, mem);
 	if (r)
 		return r;
 
@@ -180,8 +195,8 @@ int hv_set_memory_region(struct hv_vm *vm,
 	synchronize_srcu(&vm->srcu);
 	/* No fault can now see the old slot: drop what it mapped. */
 	if (unmap)
-		hv_mmu_unmap_gfn_range(vm, gone.base_gfn,
-				       gone.base_gfn + gone.npages);
+		hv_vm_zap_gfn_range(vm, gone.base_gfn,
+				    gone.base_gfn + gone.npages);
 	kvfree(old);
 	r = 0;
 out:

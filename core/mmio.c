@@ -38,6 +38,23 @@ int hv_handle_mmio(struct hv_vcpu *vcpu)
 	struct hv_emu_env env;
 	int r;
 
+	/*
+	 * The exit came while the CPU delivered an event (its IDT entry or
+	 * stack is not RAM): the instruction at RIP is not what accessed
+	 * MMIO, and nothing can complete the delivery.  As newer KVM does,
+	 * userspace gets an internal error, with the exit's information.
+	 */
+	if (hv_event_in_delivery(vcpu)) {
+		u64 data[ARRAY_SIZE(vcpu->hw_exit) + 1];
+
+		memcpy(data, vcpu->hw_exit, sizeof(vcpu->hw_exit));
+		data[ARRAY_SIZE(vcpu->hw_exit)] = vcpu->cpu;
+		return hv_exit_internal_error(vcpu,
+					      HV_INTERNAL_ERROR_DELIVERY_EV,
+					      ARRAY_SIZE(data), data);
+	}
+	/* Emulation reads guest memory: flush the L1D (core/spec.c). */
+	vcpu->l1d_flush = true;
 	hv_ops->get_emu_state(vcpu, &cpu);
 	hv_emu_env_init(&env, vcpu);
 
@@ -59,7 +76,7 @@ int hv_handle_mmio(struct hv_vcpu *vcpu)
 		vcpu->pending = HV_PENDING_MMIO;
 		return 0;
 	case HV_EMU_EXCEPTION:
-		hv_ops->inject_exception(vcpu, &emu->exc);
+		hv_queue_emu_exception(vcpu, &emu->exc);
 		hv_emu_reset(emu);
 		return 1;
 	case HV_EMU_UNHANDLED: {
@@ -68,9 +85,7 @@ int hv_handle_mmio(struct hv_vcpu *vcpu)
 		 * again, and a kernel-mode (CPL 0) guest also makes the VMM
 		 * see the failure, with the instruction's bytes.
 		 */
-		struct hv_emu_exception ud = { .vector = X86_TRAP_UD };
-
-		hv_ops->inject_exception(vcpu, &ud);
+		hv_queue_ud(vcpu);
 		r = cpu.cpl ? 1 : hv_mmio_unhandled(vcpu);
 		hv_emu_reset(emu);
 		return r;

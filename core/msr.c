@@ -11,6 +11,8 @@
  * raises #GP, as on KVM for an MSR it does not emulate.
  */
 #include <asm/apicdef.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/trapnr.h>
 
@@ -83,14 +85,31 @@ int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 	}
 }
 
+/*
+ * Interrupts off, around the entry: the MSRs the guest can read whose
+ * values neither VMX nor SVM switches.  TSC_AUX: SVM cannot intercept
+ * RDPID, so without this a guest would read the host's CPU and node
+ * numbers; the guest's value (0 until it may set one) goes in, the
+ * host's comes back before anything on the host can read it.
+ */
+void hv_msrs_enter_guest(struct hv_vcpu *vcpu)
+{
+	if (hv_host_has_tsc_aux() &&
+	    vcpu->tsc_aux != hv_this_cpu()->host_tsc_aux)
+		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+}
+
+void hv_msrs_exit_guest(struct hv_vcpu *vcpu)
+{
+	u64 host = hv_this_cpu()->host_tsc_aux;
+
+	if (hv_host_has_tsc_aux() && vcpu->tsc_aux != host)
+		wrmsrl(MSR_TSC_AUX, host);
+}
+
 static int hv_msr_gp(struct hv_vcpu *vcpu)
 {
-	struct hv_emu_exception gp = {
-		.vector = X86_TRAP_GP,
-		.has_error_code = true,
-	};
-
-	hv_ops->inject_exception(vcpu, &gp);
+	hv_queue_gp(vcpu, 0);
 	return 1;
 }
 

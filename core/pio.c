@@ -63,7 +63,7 @@ static int hv_pio_inject(struct hv_vcpu *vcpu, int r,
 			 const struct hv_emu_exception *exc)
 {
 	if (r == HV_EMU_EXCEPTION) {
-		hv_ops->inject_exception(vcpu, exc);
+		hv_queue_emu_exception(vcpu, exc);
 		return 1;
 	}
 	/* A string operand in MMIO, or a host failure: not supported. */
@@ -168,6 +168,7 @@ int hv_exit_pio(struct hv_vcpu *vcpu, const struct hv_pio_exit *io)
 	int r;
 
 	vcpu->pio.port = io->port;
+	vcpu->pio.in = io->in;
 	vcpu->pio.size = io->size;
 	vcpu->pio.string = io->string;
 	vcpu->pio.rep = io->rep;
@@ -176,6 +177,8 @@ int hv_exit_pio(struct hv_vcpu *vcpu, const struct hv_pio_exit *io)
 	vcpu->pio.count = 1;
 	vcpu->pio.insn_len = io->insn_len;
 	vcpu->pio.rip = vcpu->regs.rip;
+	/* String I/O reads guest memory: flush the L1D (core/spec.c). */
+	vcpu->l1d_flush |= io->string;
 
 	if (io->string && io->rep && !hv_str_reg(vcpu, HV_RCX)) {
 		vcpu->regs.rip += io->insn_len;	/* REP with rCX = 0: no-op */
@@ -247,14 +250,19 @@ int hv_complete_pio(struct hv_vcpu *vcpu)
 	if (vcpu->regs.rip != vcpu->pio.rip)
 		return 1;
 
+	/*
+	 * The direction is the kernel's copy: the run page is userspace's
+	 * to scribble on, and an OUT completed as an IN would write guest
+	 * registers or memory the instruction never touches.
+	 */
 	if (vcpu->pio.string) {
-		if (vcpu->run->io.direction == HV_EXIT_IO_IN)
+		if (vcpu->pio.in)
 			return hv_complete_ins(vcpu);
 		hv_str_reg_add(vcpu, HV_RSI, hv_str_step(vcpu, 1));
 		return hv_pio_string_done(vcpu, 1, vcpu->pio.insn_len);
 	}
 
-	if (vcpu->run->io.direction == HV_EXIT_IO_IN) {
+	if (vcpu->pio.in) {
 		u64 *rax = &vcpu->regs.gpr[HV_RAX];
 
 		/* A 32-bit destination zeroes bits 63:32 (SDM 3.4.1.1). */

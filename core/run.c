@@ -47,10 +47,21 @@ static void hv_vcpu_exit_guest_mode(struct hv_vcpu *vcpu)
 	smp_store_release(&vcpu->mode, HV_OUTSIDE_GUEST);
 }
 
-static void hv_vcpu_do_requests(struct hv_vcpu *vcpu)
+/* Returns 0 to return to userspace (run filled), > 0 to go on. */
+static int hv_vcpu_do_requests(struct hv_vcpu *vcpu)
 {
 	if (test_and_clear_bit(HV_REQ_TLB_FLUSH, &vcpu->requests))
 		hv_ops->flush_guest_tlb(vcpu);
+	/*
+	 * An exception while delivering #DF (core/event.c).  As KVM, the
+	 * vCPU keeps its state and userspace gets the shutdown, which a
+	 * VMM answers with a reset.
+	 */
+	if (test_and_clear_bit(HV_REQ_TRIPLE_FAULT, &vcpu->requests)) {
+		hv_clear_events(vcpu);
+		return hv_exit_shutdown(vcpu);
+	}
+	return 1;
 }
 
 /* ---- exits to userspace ---- */
@@ -123,10 +134,11 @@ static int hv_vcpu_complete_userspace(struct hv_vcpu *vcpu)
  * One entry into the guest, the same sequence for every backend: the
  * guest's FPU state goes in with preemption off; the handshake with
  * requesters (hv_vcpu_enter_guest_mode) happens with interrupts off, so
- * a kick either is seen here or finds the vCPU in the guest; and a host
- * interrupt that made the guest exit is taken as soon as interrupts are
- * on again, before the exit is handled.  Event injection will go here,
- * after the handshake, without the backends' entry code changing.
+ * a kick either is seen here or finds the vCPU in the guest; the event
+ * to deliver is chosen after the handshake (core/event.c), so that an
+ * abandoned entry leaves it queued; and a host interrupt that made the
+ * guest exit is taken as soon as interrupts are on again, before the
+ * exit is handled.
  */
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
@@ -142,9 +154,16 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	if (READ_ONCE(hv_rebooting)) {
 		r = -EIO;
 	} else {
+		hv_inject_events(vcpu);
 		hv_fpu_enter_guest(vcpu);
+		hv_msrs_enter_guest(vcpu);
+		hv_spec_enter_guest(vcpu);
 		r = hv_ops->vcpu_enter(vcpu);
+		hv_spec_exit_guest(vcpu);
+		hv_msrs_exit_guest(vcpu);
 		hv_fpu_exit_guest(vcpu);
+		if (!r)
+			hv_complete_events(vcpu);
 	}
 	hv_vcpu_exit_guest_mode(vcpu);
 	local_irq_enable();
@@ -158,6 +177,8 @@ static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 {
 	int r;
 
+	/* Back from userspace: the L1D may hold anything (core/spec.c). */
+	vcpu->l1d_flush = true;
 	r = hv_vcpu_complete_userspace(vcpu);
 	if (r <= 0)
 		return r;
@@ -171,7 +192,9 @@ static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
-		hv_vcpu_do_requests(vcpu);
+		r = hv_vcpu_do_requests(vcpu);
+		if (r <= 0)
+			return r;
 
 		r = hv_vcpu_enter_guest(vcpu);
 		if (r <= 0)

@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "hv: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -31,6 +32,8 @@ static void hv_vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 	struct hv_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
 
 	WRITE_ONCE(vcpu->cpu, cpu);
+	/* Another task ran here: flush the L1D before entry (core/spec.c). */
+	vcpu->l1d_flush = true;
 	/*
 	 * A dying CPU turns VMX/SVM off before the scheduler has moved every
 	 * user task away (core/cpu.c).  A vCPU thread switched in there is
@@ -114,18 +117,29 @@ static void hv_vcpu_set_regs(struct hv_vcpu *vcpu, const struct hv_regs *r)
 	vcpu->regs.rflags = r->rflags | X86_EFLAGS_FIXED;
 }
 
-/* The architectural reset state, as KVM sets it (SDM 10.1.1). */
-static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
+/*
+ * The state INIT gives the core's registers (SDM 10.1.1, Table 10-1):
+ * the backend resets its own part.  No event survives.
+ */
+void hv_vcpu_init_regs(struct hv_vcpu *vcpu)
 {
 	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
-	/* EDX holds the CPU signature: 0x600, as no CPUID is set yet. */
+	/* EDX holds the CPU signature: 0x600 while no CPUID is set. */
 	vcpu->regs.gpr[HV_RDX] = hv_cpuid_signature(vcpu);
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
-	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->regs.cr2 = 0;
 	memset(vcpu->db, 0, sizeof(vcpu->db));
 	vcpu->dr6 = HV_DR6_INIT;
 	vcpu->dr7 = HV_DR7_INIT;
+	hv_clear_events(vcpu);
+}
+
+/* The architectural power-on state, as KVM sets it (SDM 10.1.1). */
+static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
+{
+	hv_vcpu_init_regs(vcpu);
+	vcpu->xcr0 = XFEATURE_MASK_FP;
 	/* xAPIC enabled at its default address; vCPU 0 is the BSP. */
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
@@ -159,8 +173,10 @@ static int hv_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
 	if (!hv_sregs_valid(vcpu, sr))
 		return -EINVAL;
 	r = hv_ops->set_sregs(vcpu, sr);
-	if (!r)
+	if (!r) {
+		vcpu->regs.cr2 = sr->cr2;
 		vcpu->apic_base = sr->apic_base;
+	}
 	return r;
 }
 
@@ -227,6 +243,7 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_GET_SREGS:
 		memset(&u.sregs, 0, sizeof(u.sregs));
 		hv_ops->get_sregs(vcpu, &u.sregs);
+		u.sregs.cr2 = vcpu->regs.cr2;
 		u.sregs.apic_base = vcpu->apic_base;
 		r = copy_to_user(argp, &u.sregs, sizeof(u.sregs)) ? -EFAULT : 0;
 		break;
@@ -315,10 +332,20 @@ void hv_vcpu_free(struct hv_vcpu *vcpu)
 	kfree(vcpu);
 }
 
-/* HV_CREATE_VCPU: returns the new vCPU's fd. */
+/*
+ * HV_CREATE_VCPU: returns the new vCPU's fd.
+ *
+ * A vCPU is published in vm->vcpus only once nothing can fail any more:
+ * other threads walk that array without a lock (hv_vm_kick_all, from the
+ * MMU notifier) and must never see a vCPU that is then freed.  So its id
+ * is reserved first (xa_insert of NULL, invisible to walkers), the file
+ * is made, and only then is the vCPU stored in the reserved entry (which
+ * cannot fail) and the fd installed.
+ */
 int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 {
 	struct hv_vcpu *vcpu;
+	struct file *file;
 	int r, fd;
 
 	if (!hv_backend_runs_guests())
@@ -352,30 +379,36 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	r = -EINVAL;
 	if (vm->nr_vcpus >= HV_MAX_VCPUS)
 		goto err_unlock;
-	r = xa_insert(&vm->vcpus, id, vcpu, GFP_KERNEL_ACCOUNT);
+	r = xa_insert(&vm->vcpus, id, NULL, GFP_KERNEL_ACCOUNT);
 	if (r == -EBUSY)
 		r = -EEXIST;
 	if (r)
 		goto err_unlock;
-
-	/* The fd holds a VM reference; the VM owns the vCPU. */
-	hv_vm_get(vm);
-	fd = anon_inode_getfd("hv-vcpu", &hv_vcpu_fops, vcpu,
-			      O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		xa_erase(&vm->vcpus, id);
-		mutex_unlock(&vm->lock);
-		hv_vm_put(vm);
 		r = fd;
-		goto err_backend;
+		goto err_release;
 	}
+	/* The file holds a VM reference; the VM owns the vCPU. */
+	hv_vm_get(vm);
+	file = anon_inode_getfile("hv-vcpu", &hv_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		hv_vm_put(vm);		/* not the last: the caller's fd holds one */
+		put_unused_fd(fd);
+		goto err_release;
+	}
+	/* Nothing fails from here on: publish. */
+	WARN_ON_ONCE(xa_store(&vm->vcpus, id, vcpu, 0));
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
+	fd_install(fd, file);
 	return fd;
 
+err_release:
+	xa_release(&vm->vcpus, id);
 err_unlock:
 	mutex_unlock(&vm->lock);
-err_backend:
 	hv_vcpu_free(vcpu);
 	return r;
 err_free:

@@ -5,8 +5,10 @@
 #define pr_fmt(fmt) "hv: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -19,19 +21,27 @@ void hv_vm_get(struct hv_vm *vm)
 	kref_get(&vm->ref);
 }
 
-/* Teardown mirrors hv_vm_create in reverse. */
+/*
+ * The last reference is gone: no fd reaches the VM, so no ioctl runs and
+ * no vCPU is in HV_RUN.  Only the MMU notifier can still call in, from
+ * any thread of the VMM's process (munmap, exit): it goes first, and
+ * waits for its callbacks in flight, because they kick the vCPUs and read
+ * the memslots freed after it.  Then the rest, in the reverse order of
+ * hv_vm_create.
+ */
 static void hv_vm_free(struct kref *ref)
 {
 	struct hv_vm *vm = container_of(ref, struct hv_vm, ref);
 	struct hv_vcpu *vcpu;
 	unsigned long i;
 
+	hv_mmu_notifier_unregister(vm);
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		xa_erase(&vm->vcpus, i);
 		hv_vcpu_free(vcpu);
 	}
 	xa_destroy(&vm->vcpus);
-	hv_mmu_destroy(vm);
+	hv_mmu_destroy(&vm->mmu);
 	hv_memslots_free(vm);
 	if (hv_ops->vm_destroy)
 		hv_ops->vm_destroy(vm);
@@ -50,29 +60,55 @@ static void hv_kick_ipi(void *unused)
 	/* Nothing to do: the interrupt itself made the vCPU exit. */
 }
 
+/* Scratch CPU masks for hv_vm_kick_all, used with preemption off. */
+static DEFINE_PER_CPU(struct cpumask, hv_kick_mask);
+
 /*
  * Ask every vCPU to do @req before it next enters the guest, and wait
- * until none is still in the guest without having seen it.  The order
- * (set the bit, full barrier, read the mode) pairs with the vCPU's
- * (write the mode, full barrier, read the bits) in
- * hv_vcpu_enter_guest_mode().
+ * until none is still in the guest without having seen it: one IPI to
+ * each CPU running a vCPU of the VM, all sent at once.  The order (set
+ * the bit, full barrier, read the mode) pairs with the vCPU's (write the
+ * mode, full barrier, read the bits) in hv_vcpu_enter_guest_mode().
+ *
+ * vm->vcpus is walked without a lock: a vCPU is published there only
+ * once nothing can fail any more, and stays until hv_vm_free, which runs
+ * after every caller of this function is gone (core/vcpu.c).  Never
+ * sleeps: the MMU notifier calls it where it may not block.
  */
 void hv_vm_kick_all(struct hv_vm *vm, int req)
 {
 	struct hv_vcpu *vcpu;
+	struct cpumask *cpus;
 	unsigned long i;
+	int me;
 
+	me = get_cpu();
+	cpus = this_cpu_ptr(&hv_kick_mask);
+	cpumask_clear(cpus);
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		hv_vcpu_request(vcpu, req);
 		smp_mb__after_atomic();	/* request before mode */
 		if (READ_ONCE(vcpu->mode) == HV_IN_GUEST) {
 			int cpu = READ_ONCE(vcpu->cpu);
 
-			if (cpu >= 0)
-				smp_call_function_single(cpu, hv_kick_ipi,
-							 NULL, 1);
+			/* Not this CPU: it is running us, not the guest. */
+			if (cpu >= 0 && cpu != me)
+				__cpumask_set_cpu(cpu, cpus);
 		}
 	}
+	if (!cpumask_empty(cpus))
+		smp_call_function_many(cpus, hv_kick_ipi, NULL, true);
+	put_cpu();
+}
+
+/*
+ * Guest frames [start, end) lost their backing (a memslot went or moved):
+ * drop their mappings, and make sure no vCPU still uses them.
+ */
+void hv_vm_zap_gfn_range(struct hv_vm *vm, u64 start, u64 end)
+{
+	if (hv_mmu_zap_range(&vm->mmu, start, end, true))
+		hv_vm_kick_all(vm, HV_REQ_TLB_FLUSH);
 }
 
 static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -134,6 +170,7 @@ int hv_vm_create(unsigned long type)
 	if (!vm)
 		return -ENOMEM;
 	kref_init(&vm->ref);
+	vm->id = hv_spec_new_vm_id();
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	xa_init(&vm->vcpus);
@@ -148,9 +185,14 @@ int hv_vm_create(unsigned long type)
 		if (r)
 			goto err_srcu;
 	}
-	r = hv_mmu_init(vm, hv_ops->pt_format);
+	r = hv_mmu_init(&vm->mmu, hv_ops->pt_format,
+			hv_ops->pt_levels ? hv_ops->pt_levels() : 0,
+			boot_cpu_data.x86_phys_bits);
 	if (r)
 		goto err_backend;
+	r = hv_mmu_notifier_register(vm);
+	if (r)
+		goto err_mmu;
 
 	/* The fd's file holds a reference on this module (fops.owner). */
 	fd = anon_inode_getfd("hv-vm", &hv_vm_fops, vm, O_RDWR | O_CLOEXEC);
@@ -158,6 +200,8 @@ int hv_vm_create(unsigned long type)
 		hv_vm_put(vm);
 	return fd;
 
+err_mmu:
+	hv_mmu_destroy(&vm->mmu);
 err_backend:
 	if (hv_ops->vm_destroy)
 		hv_ops->vm_destroy(vm);

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Two-dimensional paging, shared by both backends: guest-physical to
- * host-physical tables built lazily from the memslots on nested page
- * faults, and kept coherent with the host's page tables by an MMU
- * notifier.
+ * Two-dimensional paging, shared by both backends: the guest-physical to
+ * host-physical tables of one VM.
+ *
+ * mmu/ knows tables only: how to install a 4K mapping, how to remove the
+ * mappings of a range of guest frames, and the invalidation protocol that
+ * keeps a fault from installing a mapping the host has just taken away.
+ * Which host page backs a guest frame (memslots, get_user_pages) and when
+ * mappings must go (the MMU notifier, memslot changes) is the core's
+ * business (core/page_fault.c, core/mmu_notifier.c); so is kicking the
+ * vCPUs when a zap says their TLBs hold stale entries.
  *
  * The table format is a small ops layer (struct hv_pt_format): NPT (AMD)
  * and EPT (Intel) entries differ in bit positions, not in structure, so
- * one walker and mapper serve both.
+ * one walker and mapper serve both.  The depth (4 or 5 levels) is the
+ * backend's choice per VM: the hardware dictates it for NPT (the host's
+ * paging depth, APM Vol. 2, 15.25.3) and the EPTP says it for EPT.
  */
 #ifndef HV_MMU_MMU_H
 #define HV_MMU_MMU_H
@@ -16,15 +24,13 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
-struct hv_vcpu;
-struct hv_vm;
-
 /* Access rights of a guest-physical mapping. */
 #define HV_PROT_READ	BIT(0)
 #define HV_PROT_WRITE	BIT(1)
 #define HV_PROT_EXEC	BIT(2)
 
-#define HV_PT_LEVELS	4	/* 4-level tables, 512 entries each */
+#define HV_PT_MIN_LEVELS	4
+#define HV_PT_MAX_LEVELS	5	/* 512 entries each level */
 
 /*
  * How a backend's table entries are encoded.  Level 1 holds 4K leaves;
@@ -46,30 +52,66 @@ extern const struct hv_pt_format hv_ept_format;
 /*
  * A VM's guest-physical address space.
  *
- * Locking: lock protects the tables' contents and the invalidation
- * state; the fault path reads invalidate_seq before looking up the host
- * page and installs the mapping only if no invalidation ran since.
+ * Locking legend:
+ *   [c]     constant after hv_mmu_init
+ *   [lock]  written under @lock
+ *
+ * The tables' contents are written under @lock; a table page, once
+ * linked, stays until hv_mmu_destroy, so a walker that drops the lock to
+ * reschedule may keep its pointers.  The invalidation protocol: a fault
+ * reads @invalidate_seq (hv_mmu_fault_begin) before it looks up the host
+ * page, and hv_mmu_map installs the mapping only if no invalidation began
+ * since and none is in progress.  Every zap bumps the sequence; the MMU
+ * notifier also holds @invalidate_in_progress between the start and the
+ * end of the host's change.
  */
 struct hv_mmu {
 	spinlock_t lock;		/* see above */
 	const struct hv_pt_format *fmt;	/* [c] */
-	u64 *root;			/* [c] level-4 table */
+	int levels;			/* [c] 4 or 5 */
+	u64 max_gfn;			/* [c] frames at or above are unmapped */
+	u64 *root;			/* [c] top-level table */
 	u64 root_pa;			/* [c] what the hardware is given */
 	unsigned long invalidate_seq;	/* [lock] */
 	long invalidate_in_progress;	/* [lock] */
 	unsigned long nr_tables;	/* [lock] table pages, for accounting */
 };
 
-int hv_mmu_init(struct hv_vm *vm, const struct hv_pt_format *fmt);
-void hv_mmu_destroy(struct hv_vm *vm);
+/*
+ * @levels: the table depth, @phys_bits: the widest guest-physical address
+ * the VM may use (the host's MAXPHYADDR).  Frames the tables cannot index
+ * or the host could not address are never mapped (hv_mmu_max_gfn).
+ */
+int hv_mmu_init(struct hv_mmu *mmu, const struct hv_pt_format *fmt,
+		int levels, int phys_bits);
+void hv_mmu_destroy(struct hv_mmu *mmu);
 
-/* Result of hv_mmu_page_fault() besides -errno. */
-#define HV_FAULT_RETRY	1	/* mapped (or raced): re-enter the guest */
-#define HV_FAULT_MMIO	0	/* no RAM there: emulate the access */
+/* One past the highest guest frame the VM's tables may map. */
+static inline u64 hv_mmu_max_gfn(const struct hv_mmu *mmu)
+{
+	return mmu->max_gfn;
+}
 
-int hv_mmu_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write);
+/*
+ * The fault path: hv_mmu_fault_begin before looking up the host page;
+ * hv_mmu_map then installs @page_pa at @gfn unless the host's mapping
+ * changed since.  Returns 0 (mapped, or raced: either way the guest
+ * faults again if it must), or -errno.
+ */
+unsigned long hv_mmu_fault_begin(struct hv_mmu *mmu);
+int hv_mmu_map(struct hv_mmu *mmu, u64 gfn, u64 page_pa, unsigned int prot,
+	       unsigned long seq);
 
-/* Remove the mappings of [gfn_start, gfn_end); kicks vCPUs to flush. */
-void hv_mmu_unmap_gfn_range(struct hv_vm *vm, u64 gfn_start, u64 gfn_end);
+/*
+ * Remove the mappings of guest frames [start, end).  Returns true if a
+ * mapping was removed: the caller must flush every vCPU's TLB before the
+ * host may reuse those pages.  @may_sleep: the zap may reschedule (the
+ * caller holds no spinlock and may block).
+ */
+bool hv_mmu_zap_range(struct hv_mmu *mmu, u64 start, u64 end, bool may_sleep);
+
+/* The host is changing its mappings: no fault may map until _end. */
+void hv_mmu_invalidate_begin(struct hv_mmu *mmu);
+void hv_mmu_invalidate_end(struct hv_mmu *mmu);
 
 #endif /* HV_MMU_MMU_H */

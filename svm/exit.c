@@ -84,7 +84,7 @@ static int svm_exit_npf(struct svm_vcpu *svm)
 	if (error & X86_PF_RSVD)	/* hv never writes reserved bits */
 		return hv_exit_unexpected(&svm->vcpu, SVM_EXIT_NPF);
 
-	r = hv_mmu_page_fault(&svm->vcpu, gpa, error & X86_PF_WRITE);
+	r = hv_page_fault(&svm->vcpu, gpa, error & X86_PF_WRITE);
 	if (r == HV_FAULT_MMIO)
 		return hv_handle_mmio(&svm->vcpu);
 	return r;
@@ -102,10 +102,7 @@ static int svm_exit_shutdown(struct svm_vcpu *svm)
 	svm_vmcb_reset(svm);
 	/* INIT keeps CD/NW (SDM 10.1.1, Table 10-1). */
 	svm->vmcb->save.cr0 = X86_CR0_ET | cr0;
-	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
-	vcpu->regs.gpr[HV_RDX] = hv_cpuid_signature(vcpu);
-	vcpu->regs.rip = 0xfff0;
-	vcpu->regs.rflags = X86_EFLAGS_FIXED;
+	hv_vcpu_init_regs(vcpu);
 	return hv_exit_shutdown(vcpu);
 }
 
@@ -121,13 +118,13 @@ static int svm_exit_err(struct svm_vcpu *svm)
 
 static int svm_exit_ud(struct svm_vcpu *svm)
 {
-	svm_inject_ud(svm);
+	hv_queue_ud(&svm->vcpu);
 	return 1;
 }
 
 static int svm_exit_gp(struct svm_vcpu *svm)
 {
-	svm_inject_gp(svm);
+	hv_queue_gp(&svm->vcpu, 0);
 	return 1;
 }
 
@@ -163,13 +160,20 @@ static int svm_exit_xsetbv(struct svm_vcpu *svm)
 /* #DB and #AC are intercepted only to be delivered safely: reflect them. */
 static int svm_exit_reflect(struct svm_vcpu *svm)
 {
-	struct hv_emu_exception exc = {
-		.vector = svm->vmcb->control.exit_code - SVM_EXIT_EXCP_BASE,
-	};
+	u8 vector = svm->vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
 
-	if (exc.vector == AC_VECTOR)
-		exc.has_error_code = true;	/* always 0 */
-	svm_inject_exception(&svm->vcpu, &exc);
+	/* #AC has an error code, always 0. */
+	hv_queue_exception(&svm->vcpu, vector, vector == AC_VECTOR, 0);
+	return 1;
+}
+
+/*
+ * A machine check in guest mode is the host's (svm/vmcb.c intercepts
+ * it): svm/run.c handed it to the host's handler right after the exit,
+ * on the CPU that saw it.  The guest is not told, as with KVM.
+ */
+static int svm_exit_mc(struct svm_vcpu *svm)
+{
 	return 1;
 }
 
@@ -196,6 +200,7 @@ static const svm_exit_handler svm_exit_handlers[] = {
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7] = svm_exit_mov_cr_dr,
 	[SVM_EXIT_EXCP_BASE + DB_VECTOR] = svm_exit_reflect,
 	[SVM_EXIT_EXCP_BASE + AC_VECTOR] = svm_exit_reflect,
+	[SVM_EXIT_EXCP_BASE + MC_VECTOR] = svm_exit_mc,
 	[SVM_EXIT_INTR]			= svm_exit_nothing,
 	[SVM_EXIT_NMI]			= svm_exit_nothing,
 	[SVM_EXIT_RDPMC]		= svm_exit_gp,
@@ -219,6 +224,7 @@ static const svm_exit_handler svm_exit_handlers[] = {
 	[SVM_EXIT_MWAIT]		= svm_exit_nop3,
 	[SVM_EXIT_XSETBV]		= svm_exit_xsetbv,
 	[SVM_EXIT_RDPRU]		= svm_exit_ud,
+	[SVM_EXIT_RDTSCP]		= svm_exit_ud,
 	[SVM_EXIT_NPF]			= svm_exit_npf,
 };
 

@@ -10,6 +10,8 @@
  */
 #define pr_fmt(fmt) "hv: AMD-V: " fmt
 
+#include <linux/minmax.h>
+#include <linux/mm.h>
 #include <asm/processor-flags.h>
 #include <asm/svm.h>
 
@@ -23,26 +25,44 @@ struct svm_mov {
 	u8 len;
 };
 
-/* Fetch and decode; false if it is not the expected MOV. */
+/*
+ * Fetch up to 15 bytes at RIP: those of its page first, then those of the
+ * next page if it can be read (an instruction may end right before an
+ * unmapped page).  Returns how many bytes were fetched.
+ */
+static unsigned int svm_fetch(struct svm_vcpu *svm, struct hv_emu_cpu *cpu,
+			      u8 *insn)
+{
+	struct hv_emu_exception exc;
+	struct hv_emu_env env;
+	u64 la = (cpu->seg[HV_CS].l ? 0 : cpu->seg[HV_CS].base) + cpu->rip;
+	unsigned int n = min_t(unsigned int, HV_EMU_MAX_INSN,
+			       PAGE_SIZE - offset_in_page(la));
+
+	hv_emu_env_init(&env, &svm->vcpu);
+	if (hv_emu_read_linear(cpu, &env, la, insn, n, &exc))
+		return 0;
+	if (n < HV_EMU_MAX_INSN &&
+	    !hv_emu_read_linear(cpu, &env, la + n, insn + n,
+				HV_EMU_MAX_INSN - n, &exc))
+		n = HV_EMU_MAX_INSN;
+	return n;
+}
+
+/*
+ * Fetch and decode; false if it is not the expected MOV.  Only fetched
+ * bytes are decoded: the prefixes, REX, 0F, the opcode and ModRM must
+ * all be among them.
+ */
 static bool svm_decode_mov(struct svm_vcpu *svm, struct hv_emu_cpu *cpu,
 			   struct svm_mov *m)
 {
-	struct hv_emu_env env;
-	struct hv_emu_exception exc;
 	bool lock = false, long_mode = cpu->seg[HV_CS].l;
-	u8 insn[15], rex = 0, op, modrm;
-	int i = 0;
+	u8 insn[HV_EMU_MAX_INSN], rex = 0, op, modrm;
+	unsigned int i, n;
 
-	hv_emu_env_init(&env, &svm->vcpu);
-	if (hv_emu_read_linear(cpu, &env,
-			       (long_mode ? 0 : cpu->seg[HV_CS].base) + cpu->rip,
-			       insn, sizeof(insn), &exc) &&
-	    hv_emu_read_linear(cpu, &env,
-			       (long_mode ? 0 : cpu->seg[HV_CS].base) + cpu->rip,
-			       insn, 4, &exc))
-		return false;
-
-	for (; i < 11; i++) {
+	n = svm_fetch(svm, cpu, insn);
+	for (i = 0; i < n && i < 11; i++) {
 		u8 b = insn[i];
 
 		if (b == 0xf0)
@@ -52,9 +72,9 @@ static bool svm_decode_mov(struct svm_vcpu *svm, struct hv_emu_cpu *cpu,
 			 b != 0x64 && b != 0x65)
 			break;
 	}
-	if (long_mode && (insn[i] & 0xf0) == 0x40)
+	if (i < n && long_mode && (insn[i] & 0xf0) == 0x40)
 		rex = insn[i++];
-	if (insn[i++] != 0x0f)
+	if (i + 3 > n || insn[i++] != 0x0f)
 		return false;
 	op = insn[i++];
 	if (op < 0x20 || op > 0x23)
@@ -119,11 +139,11 @@ int svm_handle_mov_cr_dr(struct svm_vcpu *svm)
 	r = m.dr ? hv_mov_dr(vcpu, m.n, m.to_reg, &val, svm->cr4 & X86_CR4_DE) :
 		   svm_mov_cr(svm, &m, &val);
 	if (r == -EINVAL) {
-		svm_inject_gp(svm);
+		hv_queue_gp(vcpu, 0);
 		return 1;
 	}
 	if (r) {
-		svm_inject_ud(svm);
+		hv_queue_ud(vcpu);
 		return 1;
 	}
 	if (m.to_reg)

@@ -10,7 +10,10 @@
 #include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <asm/debugreg.h>
 #include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/spec-ctrl.h>
 #include <asm/svm.h>
 
 #include "svm.h"
@@ -61,37 +64,41 @@ void svm_vcpu_put(struct hv_vcpu *vcpu)
 
 /* ---- one entry ---- */
 
-/*
- * An event whose delivery the exit interrupted (EXITINTINFO) is delivered
- * again on the next entry.  Software interrupts are not: RIP still points
- * at the INTn, so the guest simply executes it again.
- */
-static void svm_requeue_interrupted_event(struct svm_vcpu *svm)
-{
-	struct vmcb_control_area *ctl = &svm->vmcb->control;
-	u32 info = ctl->exit_int_info;
-
-	ctl->event_inj = 0;
-	if (!(info & SVM_EXITINTINFO_VALID))
-		return;
-	if ((info & SVM_EXITINTINFO_TYPE_MASK) == SVM_EXITINTINFO_TYPE_SOFT)
-		return;
-	ctl->event_inj = info;
-	ctl->event_inj_err = ctl->exit_int_info_err;
-}
-
 /* Called by core/run.c with interrupts off and the guest's FPU loaded. */
 int svm_vcpu_enter(struct hv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *save = &vmcb->save;
+	u64 host_debugctl;
 
 	svm_assign_asid(svm);
 	save->rax = vcpu->regs.gpr[HV_RAX];
 	save->rsp = vcpu->regs.gpr[HV_RSP];
 	save->rip = vcpu->regs.rip;
 	save->rflags = vcpu->regs.rflags;
+	save->cr2 = vcpu->regs.cr2;
+
+	/*
+	 * Without LBR virtualization the guest runs with the CPU's
+	 * IA32_DEBUGCTL: the host's LBR or branch single-step must not
+	 * follow it into the guest.
+	 */
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+	if (host_debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, 0);
+
+	/*
+	 * Speculative store bypass where the CPU controls it outside
+	 * IA32_SPEC_CTRL (VIRT_SPEC_CTRL, LS_CFG): the guest's setting in,
+	 * the host's back after (x86_virt_spec_ctrl follows the host's
+	 * mitigation choice), as kvm_amd does.  With V_SPEC_CTRL the CPU
+	 * switches IA32_SPEC_CTRL itself, from the VMCB.
+	 */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		save->spec_ctrl = vcpu->spec_ctrl;
+	else
+		x86_virt_spec_ctrl(0, true);
 
 	/*
 	 * GIF=0 holds off interrupts and NMIs until the host is back.  With
@@ -102,8 +109,23 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	asm volatile("clgi" ::: "memory");
 	raw_local_irq_enable();
 	svm_vmrun(svm->vmcb_pa, vcpu->regs.gpr,
-		  this_cpu_ptr(&svm_cpus)->host_save_pa);
+		  this_cpu_ptr(&svm_cpus)->host_save_pa, vcpu->spec_ctrl);
 	raw_local_irq_disable();
+	/*
+	 * VMRUN loaded the guest's DR7 and DR6 from the VMCB and #VMEXIT
+	 * does not give the host's back (APM Vol. 2, 15.5.1): the host's
+	 * breakpoints, if any are armed, are restored before anything on
+	 * the host can need them.
+	 */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	if (host_debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+	if (!boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		x86_virt_spec_ctrl(0, false);
+	/* A machine check in the guest: the host's handler, on this CPU. */
+	if (vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + MC_VECTOR)
+		hv_machine_check();
 	asm volatile("stgi" ::: "memory");
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 
@@ -111,6 +133,7 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	vcpu->regs.gpr[HV_RSP] = save->rsp;
 	vcpu->regs.rip = save->rip;
 	vcpu->regs.rflags = save->rflags;
+	vcpu->regs.cr2 = save->cr2;
 
 	vcpu->hw_exit[0] = vmcb->control.exit_code;
 	vcpu->hw_exit[1] = vmcb->control.exit_info_1;
@@ -119,7 +142,7 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	vcpu->hw_exit[4] = (vmcb->control.exit_int_info &
 			    SVM_EXITINTINFO_VALID_ERR) ?
 			   vmcb->control.exit_int_info_err : 0;
-	svm_requeue_interrupted_event(svm);
+	svm_collect_exit_event(svm);
 	return 0;
 }
 

@@ -26,6 +26,8 @@ static bool svm_cpu_has_extension(void)
 	return cpuid_ecx(0x80000001) & BIT(2);
 }
 
+static int svm_pt_levels(void);
+
 static int svm_hardware_setup(void)
 {
 	u64 vm_cr, efer;
@@ -56,9 +58,12 @@ static int svm_hardware_setup(void)
 	if (r)
 		return r;
 	r = svm_cpus_init();
-	if (r)
+	if (r) {
 		svm_msrpm_exit();
-	return r;
+		return r;
+	}
+	pr_info("nested page tables with %d levels\n", svm_pt_levels());
+	return 0;
 }
 
 static void svm_hardware_unsetup(void)
@@ -90,6 +95,18 @@ static void svm_cpu_disable(struct hv_cpu *c)
 	wrmsrl(MSR_VM_HSAVE_PA, 0);
 	rdmsrl(MSR_EFER, efer);
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+}
+
+/*
+ * AMD walks nested tables with the host's paging depth (APM Vol. 2,
+ * 15.25.3: the nested page table has the format of the host's, by
+ * EFER.LMA and CR4.LA57 at VMRUN): a 4-level table under a 5-level host
+ * would be walked one level too deep, with a guest-controlled leaf taken
+ * for a table.  So a VM's tables have exactly the host's depth.
+ */
+static int svm_pt_levels(void)
+{
+	return pgtable_l5_enabled() ? 5 : 4;
 }
 
 /* ---- vCPUs ---- */
@@ -127,6 +144,7 @@ const struct hv_backend_ops svm_backend_ops = {
 	.cpu_disable = svm_cpu_disable,
 
 	.pt_format = &hv_npt_format,
+	.pt_levels = svm_pt_levels,
 	.vcpu_size = sizeof(struct svm_vcpu),
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,
@@ -139,6 +157,6 @@ const struct hv_backend_ops svm_backend_ops = {
 	.get_emu_state = svm_get_emu_state,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
-	.inject_exception = svm_inject_exception,
+	.inject_event = svm_inject_event,
 	.flush_guest_tlb = svm_flush_guest_tlb,
 };

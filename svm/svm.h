@@ -54,17 +54,15 @@ static inline struct svm_vcpu *to_svm(struct hv_vcpu *vcpu)
 }
 
 /* svm/vmenter.S */
-void svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
+void svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa, u64 spec_ctrl);
 
 /* svm/vmcb.c */
 void svm_vmcb_reset(struct svm_vcpu *svm);
 void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
 void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
-void svm_inject_exception(struct hv_vcpu *vcpu,
-			  const struct hv_emu_exception *exc);
-void svm_inject_ud(struct svm_vcpu *svm);
-void svm_inject_gp(struct svm_vcpu *svm);
+void svm_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev);
+void svm_collect_exit_event(struct svm_vcpu *svm);
 void svm_set_cr4(struct svm_vcpu *svm, u64 cr4);
 
 /* svm/run.c */

@@ -39,6 +39,13 @@ static const int svm_intercepts[] = {
 	 */
 	INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR,
 	INTERCEPT_EXCEPTION_OFFSET + AC_VECTOR,
+	/*
+	 * A machine check is the host's: without the intercept it would
+	 * go to the guest's IDT and the host would never see it (APM Vol.
+	 * 2, 15.12: exceptions are delivered to the guest unless
+	 * intercepted).  svm/exit.c hands it to the host's handler.
+	 */
+	INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR,
 	/* Host interrupts and NMIs make the guest exit at once. */
 	INTERCEPT_INTR, INTERCEPT_NMI,
 	INTERCEPT_CPUID, INTERCEPT_HLT, INTERCEPT_IOIO_PROT,
@@ -46,6 +53,8 @@ static const int svm_intercepts[] = {
 	INTERCEPT_INVD, INTERCEPT_WBINVD, INTERCEPT_RDPMC, INTERCEPT_RSM,
 	INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_XSETBV,
 	INTERCEPT_RDPRU,
+	/* RDTSCP is not offered (as on VT-x, where it raises #UD). */
+	INTERCEPT_RDTSCP,
 	/* SVM itself is not offered to guests: these raise #UD. */
 	INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
 	INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
@@ -207,7 +216,6 @@ void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	svm_dtable_to_hv(&save->idtr, &sregs->idt);
 
 	sregs->cr0 = save->cr0;
-	sregs->cr2 = save->cr2;
 	sregs->cr3 = save->cr3;
 	sregs->cr4 = svm->cr4;
 	sregs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
@@ -237,7 +245,6 @@ int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	save->idtr.limit = sregs->idt.limit;
 
 	save->cr0 = sregs->cr0;
-	save->cr2 = sregs->cr2;
 	save->cr3 = sregs->cr3;
 	svm_set_cr4(svm, sregs->cr4);
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
@@ -264,7 +271,6 @@ void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu)
 		cpu->seg[seg].l = (s->attrib >> SVM_SELECTOR_L_SHIFT) & 1;
 	}
 	cpu->cr0 = save->cr0;
-	cpu->cr2 = save->cr2;
 	cpu->cr3 = save->cr3;
 	cpu->cr4 = svm->cr4;
 	cpu->efer = save->efer & ~EFER_SVME;
@@ -276,34 +282,57 @@ void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu)
 
 /* ---- events (APM Vol. 2, 15.20 "Event Injection") ---- */
 
-void svm_inject_exception(struct hv_vcpu *vcpu,
-			  const struct hv_emu_exception *exc)
+/* Interrupts off, just before the entry: core/event.c chose @ev. */
+void svm_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-
-	/* An event whose delivery the exit interrupted goes first. */
-	if (vmcb->control.event_inj & SVM_EVTINJ_VALID)
-		return;
-	vmcb->control.event_inj = exc->vector | SVM_EVTINJ_TYPE_EXEPT |
-				  SVM_EVTINJ_VALID |
-				  (exc->has_error_code ? SVM_EVTINJ_VALID_ERR : 0);
-	vmcb->control.event_inj_err = exc->error_code;
-	if (exc->vector == PF_VECTOR)
-		vmcb->save.cr2 = exc->cr2;
-}
-
-void svm_inject_ud(struct svm_vcpu *svm)
-{
-	struct hv_emu_exception exc = { .vector = UD_VECTOR };
-
-	svm_inject_exception(&svm->vcpu, &exc);
-}
-
-void svm_inject_gp(struct svm_vcpu *svm)
-{
-	struct hv_emu_exception exc = {
-		.vector = GP_VECTOR, .has_error_code = true,
+	struct svm_vcpu *svm = to_svm(vcpu);
+	static const u32 type[] = {
+		[HV_EVENT_EXCEPTION] = SVM_EVTINJ_TYPE_EXEPT,
+		[HV_EVENT_NMI] = SVM_EVTINJ_TYPE_NMI,
+		[HV_EVENT_INTR] = SVM_EVTINJ_TYPE_INTR,
+		[HV_EVENT_SOFT] = SVM_EVTINJ_TYPE_SOFT,
 	};
+	u32 inj = ev->vector | type[ev->type] | SVM_EVTINJ_VALID;
 
-	svm_inject_exception(&svm->vcpu, &exc);
+	/* Real mode pushes no error code (KVM drops it there too). */
+	if (ev->has_error_code && (svm->vmcb->save.cr0 & X86_CR0_PE)) {
+		inj |= SVM_EVTINJ_VALID_ERR;
+		svm->vmcb->control.event_inj_err = ev->error_code;
+	}
+	svm->vmcb->control.event_inj = inj;
+}
+
+/*
+ * Right after #VMEXIT: the event whose delivery the exit interrupted
+ * (EXITINTINFO, APM Vol. 2, 15.7.2), for the core to deliver again.
+ */
+void svm_collect_exit_event(struct svm_vcpu *svm)
+{
+	struct vmcb_control_area *ctl = &svm->vmcb->control;
+	struct hv_exit_event *x = &svm->vcpu.exit_event;
+	u32 info = ctl->exit_int_info;
+
+	/* VMRUN's own checks failed: nothing was delivered. */
+	x->entered = ctl->exit_code != (u32)SVM_EXIT_ERR;
+	x->valid = info & SVM_EXITINTINFO_VALID;
+	ctl->event_inj = 0;
+	if (!x->valid)
+		return;
+	x->ev.vector = info & SVM_EXITINTINFO_VEC_MASK;
+	x->ev.has_error_code = info & SVM_EXITINTINFO_VALID_ERR;
+	x->ev.error_code = ctl->exit_int_info_err;
+	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
+	case SVM_EXITINTINFO_TYPE_INTR:
+		x->ev.type = HV_EVENT_INTR;
+		break;
+	case SVM_EXITINTINFO_TYPE_NMI:
+		x->ev.type = HV_EVENT_NMI;
+		break;
+	case SVM_EXITINTINFO_TYPE_EXEPT:
+		x->ev.type = HV_EVENT_EXCEPTION;
+		break;
+	default:
+		x->ev.type = HV_EVENT_SOFT;
+		break;
+	}
 }

@@ -31,13 +31,13 @@ static int vmx_skip(struct vmx_vcpu *vmx)
 
 static int vmx_exit_ud(struct vmx_vcpu *vmx)
 {
-	vmx_inject_ud(vmx);
+	hv_queue_ud(&vmx->vcpu);
 	return 1;
 }
 
 static int vmx_exit_gp(struct vmx_vcpu *vmx)
 {
-	vmx_inject_gp(vmx);
+	hv_queue_gp(&vmx->vcpu, 0);
 	return 1;
 }
 
@@ -66,14 +66,12 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 {
 	u32 info = vmcs_read(VM_EXIT_INTR_INFO);
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
-	struct hv_emu_exception exc = {
-		.vector = info & INTR_INFO_VECTOR_MASK,
-	};
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
-	if (type == INTR_TYPE_NMI_INTR || exc.vector == X86_TRAP_MC)
+	if (type == INTR_TYPE_NMI_INTR || vector == X86_TRAP_MC)
 		return 1;
 
-	switch (exc.vector) {
+	switch (vector) {
 	case X86_TRAP_DB:
 		/*
 		 * SDM 28.2.1 (Table 28-1): the exit qualification holds the
@@ -88,12 +86,12 @@ static int vmx_exit_exception_nmi(struct vmx_vcpu *vmx)
 			vmx_skip(vmx);
 		break;
 	case X86_TRAP_AC:
-		exc.has_error_code = true;	/* always 0 */
 		break;
 	default:
 		return vmx_exit_unexpected(vmx);
 	}
-	vmx_inject_exception(&vmx->vcpu, &exc);
+	/* #AC has an error code, always 0. */
+	hv_queue_exception(&vmx->vcpu, vector, vector == X86_TRAP_AC, 0);
 	return 1;
 }
 
@@ -194,8 +192,8 @@ static int vmx_exit_ept_violation(struct vmx_vcpu *vmx)
 	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	int r;
 
-	r = hv_mmu_page_fault(&vmx->vcpu, gpa,
-			      vmx->exit_qual & EPT_VIOLATION_ACC_WRITE);
+	r = hv_page_fault(&vmx->vcpu, gpa,
+			  vmx->exit_qual & EPT_VIOLATION_ACC_WRITE);
 	if (r == HV_FAULT_MMIO)
 		return hv_handle_mmio(&vmx->vcpu);
 	return r;

@@ -214,7 +214,6 @@ static void vmx_flush_irqoff(struct vmx_vcpu *vmx)
 struct vmx_host_save {
 	u64 msrs[VMX_NR_SWAP_MSRS];
 	u64 fs_base, debugctl;
-	unsigned long dr7;
 	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
 };
 
@@ -260,9 +259,8 @@ static void vmx_switch_to_guest(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 
 	/*
 	 * The exit clears IA32_DEBUGCTL and sets DR7 to 400H (SDM 28.5.1):
-	 * a debugger's breakpoints on this thread come back afterwards.
+	 * the host's come back afterwards.
 	 */
-	get_debugreg(h->dr7, 7);
 	rdmsrl(MSR_IA32_DEBUGCTLMSR, h->debugctl);
 
 	/*
@@ -278,23 +276,23 @@ static void vmx_switch_to_guest(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 	}
 
 	/* CR2 is not in the VMCS: the guest's is loaded by hand. */
-	if (read_cr2() != vmx->cr2)
-		write_cr2(vmx->cr2);
+	if (read_cr2() != vmx->vcpu.regs.cr2)
+		write_cr2(vmx->vcpu.regs.cr2);
 }
 
 static void vmx_switch_to_host(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 {
 	int i;
 
-	vmx->cr2 = read_cr2();
+	vmx->vcpu.regs.cr2 = read_cr2();
 
 	for (i = 0; i < VMX_NR_SWAP_MSRS; i++)
 		rdmsrl(vmx_swap_msrs[i], vmx->msrs[i]);
 
 	if (h->debugctl)
 		wrmsrl(MSR_IA32_DEBUGCTLMSR, h->debugctl);
-	if (h->dr7 != HV_DR7_INIT)
-		set_debugreg(h->dr7, 7);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 
 	/* LDTR is null after the exit (SDM 28.5.2). */
 	if (h->ldt_sel)
@@ -348,10 +346,11 @@ static void vmx_update_intr_state(struct vmx_vcpu *vmx)
 }
 
 /*
- * Right after the exit, interrupts still off: a host NMI or machine check
- * that made the guest exit is handed to the host's own handler through
- * its IDT gate, on its IST stack, as if it had hit the host (KVM's old
- * way; its newer direct call needs kernel internals).
+ * Right after the exit, interrupts still off, on the CPU that saw it: a
+ * host NMI that made the guest exit is handed to the host's own handler
+ * through its IDT gate, on its IST stack, as if it had hit the host
+ * (KVM's old way; its newer direct call needs kernel internals); a
+ * machine check to the machine-check handler (core/event.c).
  */
 static void vmx_handle_exit_irqoff(struct vmx_vcpu *vmx)
 {
@@ -359,7 +358,7 @@ static void vmx_handle_exit_irqoff(struct vmx_vcpu *vmx)
 	u32 info;
 
 	if (basic == EXIT_REASON_MCE_DURING_VMENTRY) {
-		asm volatile("int $" __stringify(X86_TRAP_MC));
+		hv_machine_check();
 		return;
 	}
 	if (basic != EXIT_REASON_EXCEPTION_NMI)
@@ -371,33 +370,44 @@ static void vmx_handle_exit_irqoff(struct vmx_vcpu *vmx)
 	else if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK |
 			  INTR_INFO_VECTOR_MASK)) ==
 		 (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | X86_TRAP_MC))
-		asm volatile("int $" __stringify(X86_TRAP_MC));
+		hv_machine_check();
 }
 
 /*
- * An event whose delivery the exit interrupted (IDT-vectoring
- * information, SDM 28.2.4) is delivered again on the next entry.
- * Software interrupts and exceptions are not: RIP still points at the
- * INTn/INT3/INTO/INT1, so the guest simply executes it again.
+ * Right after the exit: the event whose delivery the exit interrupted
+ * (IDT-vectoring information, SDM 28.2.4), for the core to deliver
+ * again.  VM exits clear the valid bit of the entry's interruption
+ * information (SDM 28.2.x); a failed entry left it as it was.
  */
-static void vmx_requeue_interrupted_event(struct vmx_vcpu *vmx, u32 info,
-					  u32 error)
+static void vmx_collect_exit_event(struct vmx_vcpu *vmx, bool entered,
+				   u32 info, u32 error)
 {
-	u32 type = info & VECTORING_INFO_TYPE_MASK;
+	struct hv_exit_event *x = &vmx->vcpu.exit_event;
 
+	x->entered = entered;
+	x->valid = entered && (info & VECTORING_INFO_VALID_MASK);
+	if (!entered)
+		return;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-	if (!(info & VECTORING_INFO_VALID_MASK))
+	if (!x->valid)
 		return;
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		return;
-	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD,
-		   info & (VECTORING_INFO_VECTOR_MASK |
-			   VECTORING_INFO_TYPE_MASK |
-			   VECTORING_INFO_DELIVER_CODE_MASK |
-			   VECTORING_INFO_VALID_MASK));
+	x->ev.vector = info & VECTORING_INFO_VECTOR_MASK;
+	x->ev.has_error_code = info & VECTORING_INFO_DELIVER_CODE_MASK;
+	x->ev.error_code = error;
+	switch (info & VECTORING_INFO_TYPE_MASK) {
+	case INTR_TYPE_EXT_INTR:
+		x->ev.type = HV_EVENT_INTR;
+		break;
+	case INTR_TYPE_NMI_INTR:
+		x->ev.type = HV_EVENT_NMI;
+		break;
+	case INTR_TYPE_HARD_EXCEPTION:
+		x->ev.type = HV_EVENT_EXCEPTION;
+		break;
+	default:
+		x->ev.type = HV_EVENT_SOFT;
+		break;
+	}
 }
 
 /*
@@ -421,7 +431,7 @@ int vmx_vcpu_enter(struct hv_vcpu *vcpu)
 	vmcs_write(GUEST_RFLAGS, vcpu->regs.rflags);
 	vmx_update_intr_state(vmx);
 	vmx_switch_to_guest(vmx, &host);
-	r = __vmx_vcpu_run(vcpu->regs.gpr, vmx->vmcs.launched);
+	r = __vmx_vcpu_run(vcpu->regs.gpr, vmx->vmcs.launched, vcpu->spec_ctrl);
 	vmx_switch_to_host(vmx, &host);
 	if (!r) {
 		vmx->exit_reason = vmcs_read(VM_EXIT_REASON);
@@ -433,6 +443,7 @@ int vmx_vcpu_enter(struct hv_vcpu *vcpu)
 	vmx->entry_failed = r == 1;
 	if (r == 1) {
 		memset(vcpu->hw_exit, 0, sizeof(vcpu->hw_exit));
+		vmx_collect_exit_event(vmx, false, 0, 0);
 		return 0;
 	}
 	if (r) {
@@ -473,6 +484,8 @@ int vmx_vcpu_enter(struct hv_vcpu *vcpu)
 		     INTR_INFO_DELIVER_CODE_MASK))
 			vcpu->hw_exit[4] = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
 	}
-	vmx_requeue_interrupted_event(vmx, idt_info, idt_error);
+	vmx_collect_exit_event(vmx, !(vmx->exit_reason &
+				      VMX_EXIT_REASONS_FAILED_VMENTRY),
+			       idt_info, idt_error);
 	return 0;
 }

@@ -53,8 +53,11 @@ static const struct vmx_seg_field {
 
 static u64 vmx_eptp(struct vmx_vcpu *vmx)
 {
-	/* SDM 25.6.11: WB paging structures, 4-level walk (length - 1). */
-	return vmx->vcpu.vm->mmu.root_pa | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	const struct hv_mmu *mmu = &vmx->vcpu.vm->mmu;
+
+	/* SDM 25.6.11: WB paging structures, the walk length the tables have. */
+	return mmu->root_pa | VMX_EPTP_MT_WB |
+	       (mmu->levels == 5 ? VMX_EPTP_PWL_5 : VMX_EPTP_PWL_4);
 }
 
 /* ---- the fixed part: controls and host state (SDM 25.5-25.8) ---- */
@@ -360,7 +363,6 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 	vmcs_write(GUEST_CR3, 0);
 	vmx_write_cr4(vmx, 0);
 	vmx_write_efer(vmx, 0);
-	vmx->cr2 = 0;
 	vmx->cr8 = 0;
 	vmcs_write(GUEST_DR7, HV_DR7_INIT);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
@@ -457,7 +459,6 @@ void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	memset(sregs->idt.padding, 0, sizeof(sregs->idt.padding));
 
 	sregs->cr0 = vmx_guest_cr0(vmx);
-	sregs->cr2 = vmx->cr2;
 	sregs->cr3 = vmcs_read(GUEST_CR3);
 	sregs->cr4 = vmx->cr4;
 	sregs->cr8 = vmx->cr8;
@@ -493,7 +494,6 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	vmcs_write(GUEST_IDTR_LIMIT, sregs->idt.limit);
 
 	vmx_write_cr0(vmx, sregs->cr0);
-	vmx->cr2 = sregs->cr2;
 	vmcs_write(GUEST_CR3, sregs->cr3);
 	vmx_write_cr4(vmx, sregs->cr4);
 	vmx->cr8 = sregs->cr8 & 0xf;
@@ -522,7 +522,6 @@ void vmx_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu)
 		cpu->seg[seg].l = !!(ar & VMX_AR_L_MASK);
 	}
 	cpu->cr0 = vmx_guest_cr0(vmx);
-	cpu->cr2 = vmx->cr2;
 	cpu->cr3 = vmcs_read(GUEST_CR3);
 	cpu->cr4 = vmx->cr4;
 	cpu->efer = vmx->efer;
@@ -535,43 +534,28 @@ void vmx_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu)
 
 /* ---- events (SDM 27.6 "Event Injection") ---- */
 
-void vmx_inject_exception(struct hv_vcpu *vcpu,
-			  const struct hv_emu_exception *exc)
+/* Interrupts off, just before the entry: core/event.c chose @ev. */
+void vmx_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 info = exc->vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+	static const u32 type[] = {
+		[HV_EVENT_EXCEPTION] = INTR_TYPE_HARD_EXCEPTION,
+		[HV_EVENT_NMI] = INTR_TYPE_NMI_INTR,
+		[HV_EVENT_INTR] = INTR_TYPE_EXT_INTR,
+	};
+	u32 info;
 
-	vmx_vmcs_get(vmx);
-	/* An event whose delivery the exit interrupted goes first. */
-	if (vmcs_read(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
-		goto out;
+	/* Software events are executed again, never injected. */
+	if (WARN_ON_ONCE(ev->type >= ARRAY_SIZE(type)))
+		return;
+	info = ev->vector | type[ev->type] | INTR_INFO_VALID_MASK;
 	/*
 	 * Real mode pushes no error code, and VM entry refuses one there
 	 * (SDM 27.2.1.3).
 	 */
-	if (exc->has_error_code && (vmx_guest_cr0(vmx) & X86_CR0_PE)) {
+	if (ev->has_error_code && (vmx->cr0 & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, exc->error_code);
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
 	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
-	if (exc->vector == X86_TRAP_PF)
-		vmx->cr2 = exc->cr2;
-out:
-	vmx_vmcs_put(vmx);
-}
-
-void vmx_inject_ud(struct vmx_vcpu *vmx)
-{
-	struct hv_emu_exception exc = { .vector = X86_TRAP_UD };
-
-	vmx_inject_exception(&vmx->vcpu, &exc);
-}
-
-void vmx_inject_gp(struct vmx_vcpu *vmx)
-{
-	struct hv_emu_exception exc = {
-		.vector = X86_TRAP_GP, .has_error_code = true,
-	};
-
-	vmx_inject_exception(&vmx->vcpu, &exc);
 }

@@ -2,12 +2,14 @@
 /*
  * Entering a VT-x guest.
  *
- * int __vmx_vcpu_run(u64 *gprs, bool resume)
+ * int __vmx_vcpu_run(u64 *gprs, bool resume, u64 spec_ctrl)
  *
  * Called with interrupts disabled and the vCPU's VMCS current.  The guest
  * GPRs come from and go back to @gprs, indexed in encoding order (RAX=0
  * ... R15=15); RSP, RIP and RFLAGS are in the VMCS.  @resume selects
- * VMRESUME (the VMCS was launched) over VMLAUNCH.
+ * VMRESUME (the VMCS was launched) over VMLAUNCH.  @spec_ctrl is the
+ * guest's IA32_SPEC_CTRL (hv intercepts the guest's writes, so it never
+ * needs to be read back).
  *
  * A VM exit, or a VM entry that fails after its checks of the controls
  * and host state (SDM 27.8), lands at vmx_vmexit (HOST_RIP) with the
@@ -16,14 +18,29 @@
  * VMfailValid: ZF, SDM 31.2) falls through: returns 1.  A fault (#UD: VMX
  * was turned off under us, which only a reboot or crash path does)
  * returns 2.
+ *
+ * Speculative-execution defences, the ones kvm_intel applies on the same
+ * kernel, each switched by the flag the host kernel set for it
+ * (Documentation/security.md): the guest's IA32_SPEC_CTRL before entry
+ * and the host's back before the first unbalanced RET after the exit;
+ * CPU buffers cleared with VERW just before entry; the return stack
+ * buffer overwritten after the exit; the branch history cleared where the
+ * host does it on VM exit (BHI); no guest value left in a GPR.  The L1D
+ * flush before entry is done in C (vmx/run.c).
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/unwind_hints.h>
 
 #define G(reg)		(reg * 8)
 #define HOST_RSP	0x6c14		/* VMCS field encoding (asm/vmx.h) */
+
+/* Stack slots at HOST_RSP (see the prologue). */
+#define ARG_GPRS	0
+#define ARG_SPEC_CTRL	8
 
 .section .text, "ax"
 
@@ -35,6 +52,7 @@ SYM_FUNC_START(__vmx_vcpu_run)
 	push	%r13
 	push	%r12
 	push	%rbx
+	push	%rdx			/* guest SPEC_CTRL */
 	push	%rdi			/* gprs: found at 0(%rsp) after exit */
 
 	/* The host's RSP at the exit is this one. */
@@ -42,8 +60,22 @@ SYM_FUNC_START(__vmx_vcpu_run)
 1:	vmwrite	%rsp, %rax
 	jbe	.Lvmfail
 
-	/* @resume into ZF; the MOVs below leave the flags alone. */
-	test	%sil, %sil
+	/*
+	 * The guest's SPEC_CTRL, if it differs from the host's.  No return
+	 * or indirect branch may come between this and the entry: the
+	 * host's protections are off from here on.
+	 */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_MSR_SPEC_CTRL
+	mov	ARG_SPEC_CTRL(%rsp), %eax
+	cmp	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	je	.Lspec_ctrl_done
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	xor	%edx, %edx
+	wrmsr
+.Lspec_ctrl_done:
+
+	/* @resume into CF; the MOVs and VERW below leave it alone. */
+	bt	$0, %esi
 
 	mov	G(1)(%rdi), %rcx
 	mov	G(2)(%rdi), %rdx
@@ -61,7 +93,10 @@ SYM_FUNC_START(__vmx_vcpu_run)
 	mov	G(0)(%rdi), %rax
 	mov	G(7)(%rdi), %rdi
 
-	jnz	.Lvmresume
+	/* Clobbers EFLAGS.ZF. */
+	CLEAR_CPU_BUFFERS
+
+	jc	.Lvmresume
 	/*
 	 * The unwinder must not follow this "function" into the guest: the
 	 * exit below resumes with the stack as it is here.
@@ -79,7 +114,7 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 
 	/* Guest GPRs back to @gprs; keep guest RAX on the stack meanwhile. */
 	push	%rax
-	mov	8(%rsp), %rax
+	mov	8+ARG_GPRS(%rsp), %rax
 	pop	G(0)(%rax)
 	mov	%rcx, G(1)(%rax)
 	mov	%rdx, G(2)(%rax)
@@ -98,26 +133,38 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	xor	%ebx, %ebx		/* return 0 */
 
 .Lclear_regs:
-	/*
-	 * The guest may have filled the return stack buffer with targets of
-	 * its choosing: overwrite it before the first RET (as KVM does).
-	 */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT,\
-			   X86_FEATURE_RSB_VMEXIT_LITE
-
 	/* Leave no guest value in a register the host may speculate on. */
 	xor	%eax, %eax
 	xor	%ecx, %ecx
 	xor	%edx, %edx
+	xor	%ebp, %ebp
 	xor	%esi, %esi
 	xor	%edi, %edi
 	xor	%r8d, %r8d
 	xor	%r9d, %r9d
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+
+	/*
+	 * Before the first unbalanced RET: the guest may have filled the
+	 * return stack buffer with targets of its choosing, and the host's
+	 * SPEC_CTRL (IBRS) must be back on.  The call below is balanced.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT,\
+			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	mov	ARG_SPEC_CTRL(%rsp), %rdi
+	call	hv_spec_ctrl_restore_host
+
+	/* BHI: the guest's branch history must not steer the host's. */
+	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	mov	%ebx, %eax
-	add	$8, %rsp		/* gprs */
+	add	$16, %rsp		/* gprs, SPEC_CTRL */
 	pop	%rbx
 	pop	%r12
 	pop	%r13

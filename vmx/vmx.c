@@ -126,9 +126,14 @@ static int vmx_setup_controls(void)
 		pr_err("VM-exit controls: acknowledge-interrupt-on-exit cannot be 0\n");
 		return -ENODEV;
 	}
+	/*
+	 * Load debug controls: the guest runs with its own DR7 and
+	 * IA32_DEBUGCTL from the VMCS (SDM 27.3.2.1), never the host's
+	 * breakpoints, LBR or branch single-step.
+	 */
 	r = vmx_adjust_ctl("VM-entry", MSR_IA32_VMX_ENTRY_CTLS,
-			   VM_ENTRY_LOAD_IA32_EFER, VM_ENTRY_LOAD_IA32_PAT,
-			   &vmx_caps.entry);
+			   VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_DEBUG_CONTROLS,
+			   VM_ENTRY_LOAD_IA32_PAT, &vmx_caps.entry);
 	if (r)
 		return r;
 	/* "IA-32e mode guest" follows the guest's EFER.LMA, per vCPU. */
@@ -165,6 +170,21 @@ static void vmx_setup_heartbeat(void)
 	}
 	ticks = ((u64)tsc_khz * 1000 / HZ) >> (misc & 0x1f);
 	vmx_caps.heartbeat = clamp_val(ticks, 1, U32_MAX);
+}
+
+/*
+ * The EPT depth: 4 levels map 48 bits of guest-physical address; a host
+ * whose physical addresses are wider needs 5 (SDM 29.3.2) where the CPU
+ * walks them (IA32_VMX_EPT_VPID_CAP[7]), so that every address the
+ * guest may use has a table entry.  Otherwise memslots are bounded to
+ * what 4 levels map (mmu/mmu.c).  KVM chooses alike.
+ */
+static int vmx_pt_levels(void)
+{
+	if (boot_cpu_data.x86_phys_bits > 48 &&
+	    (vmx_caps.ept_vpid & VMX_EPT_PAGE_WALK_5_BIT))
+		return 5;
+	return 4;
 }
 
 /* SDM Appendix A.10: INVEPT/INVVPID types, VPIDs usable at all. */
@@ -300,8 +320,8 @@ static int vmx_hardware_setup(void)
 		return r;
 	}
 	cpu_emergency_register_virt_callback(vmx_emergency_disable);
-	pr_info("VPID %s, INS/OUTS exit information %s, preemption-timer heartbeat %s\n",
-		vmx_caps.has_vpid ? "used" : "not available",
+	pr_info("EPT with %d levels, VPID %s, INS/OUTS exit information %s, preemption-timer heartbeat %s\n",
+		vmx_pt_levels(), vmx_caps.has_vpid ? "used" : "not available",
 		vmx_caps.ins_outs_info ? "reported" : "decoded by hv",
 		vmx_caps.heartbeat ? "on" : "not available");
 	return 0;
@@ -453,6 +473,7 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.cpu_disable = vmx_cpu_disable,
 
 	.pt_format = &hv_ept_format,
+	.pt_levels = vmx_pt_levels,
 	.vcpu_size = sizeof(struct vmx_vcpu),
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
@@ -465,6 +486,6 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.get_emu_state = vmx_get_emu_state,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
-	.inject_exception = vmx_inject_exception,
+	.inject_event = vmx_inject_event,
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 };

@@ -75,12 +75,13 @@ struct vmx_vcpu {
 
 	/*
 	 * The guest's view where the VMCS holds something else, or holds
-	 * nothing (CR2, CR8, debug registers).  CR0.TS is the guest's own
-	 * (not in the CR0 guest/host mask): read it from GUEST_CR0.
+	 * nothing (CR8; CR2 and the debug registers are the core's).  CR0.TS
+	 * is the guest's own (not in the CR0 guest/host mask): read it from
+	 * GUEST_CR0.
 	 */
 	u64 cr0;			/* CR0_READ_SHADOW */
 	u64 cr4;			/* CR4_READ_SHADOW */
-	u64 cr2, cr8;
+	u64 cr8;
 	u64 efer;			/* GUEST_IA32_EFER */
 	u64 pat;			/* GUEST_IA32_PAT if switched */
 	u64 msrs[VMX_NR_SWAP_MSRS];	/* guest values of vmx_swap_msrs */
@@ -109,7 +110,7 @@ int vmx_vpid_alloc(void);
 void vmx_vpid_free(u16 vpid);
 
 /* vmx/vmenter.S: 0 after a VM exit, 1 on VM-fail, 2 if VMX is off. */
-int __vmx_vcpu_run(u64 *gprs, bool resume);
+int __vmx_vcpu_run(u64 *gprs, bool resume, u64 spec_ctrl);
 void vmx_vmexit(void);		/* the exit label: HOST_RIP */
 
 /* vmx/vmcs.c */
@@ -118,10 +119,7 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init);
 void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
 void vmx_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
-void vmx_inject_exception(struct hv_vcpu *vcpu,
-			  const struct hv_emu_exception *exc);
-void vmx_inject_ud(struct vmx_vcpu *vmx);
-void vmx_inject_gp(struct vmx_vcpu *vmx);
+void vmx_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev);
 u64 vmx_guest_cr0(struct vmx_vcpu *vmx);
 int vmx_set_cr0(struct vmx_vcpu *vmx, u64 cr0);
 int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3);

@@ -11,6 +11,9 @@
 #   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
 #   hvlab.tfactor=N        multiply every test's timeout by N
 #   hvlab.guests=1         also run /lab/guests.list (both lanes' main boot)
+#   hvlab.guests=only      run /lab/guests.list only (the LA57 boot)
+#   hvlab.la57=1           the CPU offers 5-level paging: check that the
+#                          kernel runs with it (step @la57, failed if not)
 #   hvlab.divisor=N        run the selftests' long loops N times fewer
 #   hvlab.after=HV/NAME    resume a run that died in step NAME of HV (hv or
 #                          kvm): skip every step up to that one
@@ -46,6 +49,7 @@ mode=main
 hvs=hv,kvm
 tfactor=1
 guests=0
+la57=0
 divisor=1
 after=
 read -r cmdline </proc/cmdline
@@ -55,6 +59,7 @@ for arg in $cmdline; do
 	hvlab.hvs=*) hvs=${arg#*=} ;;
 	hvlab.tfactor=*) tfactor=${arg#*=} ;;
 	hvlab.guests=*) guests=${arg#*=} ;;
+	hvlab.la57=*) la57=${arg#*=} ;;
 	hvlab.divisor=*) divisor=${arg#*=} ;;
 	hvlab.after=*) after=${arg#*=} ;;
 	esac
@@ -180,7 +185,7 @@ echo "HVLAB-INFO kernel: $(uname -r)"
 echo "HVLAB-INFO cpus: $(grep -c '^processor' /proc/cpuinfo) online ($(cat /sys/devices/system/cpu/online))"
 vendor=$(awk '/^vendor_id/ { print $3; exit }' /proc/cpuinfo)
 echo "HVLAB-INFO cpu: $vendor$(awk '/^(flags|vmx flags)/ { for (i = 1; i <= NF; i++)
-	if ($i ~ /^(svm|npt|nrip_save|vmx|ept|vpid|x2apic)$/) printf " %s", $i } /^$/ { exit }' /proc/cpuinfo)"
+	if ($i ~ /^(svm|npt|nrip_save|vmx|ept|vpid|x2apic|la57)$/) printf " %s", $i } /^$/ { exit }' /proc/cpuinfo)"
 # A swap device, so that the tests can swap guest memory out
 # (selftests/coherence): zram, compressed RAM, 64 MB. The tests see no swap
 # (and skip that part, saying so) if it cannot be set up.
@@ -198,6 +203,11 @@ echo "HVLAB-BEGIN - - @boot 60 $t"
 # Bochs.
 klog - @boot 4
 echo "HVLAB-END - - @boot rc=0 secs=0 timedout=0"
+# The kernel clears the la57 flag when it does not run with 5-level paging
+# (arch/x86/kernel/cpu/common.c): the flag is the proof that it does.
+if [ "$la57" = 1 ]; then
+	step - - @la57 30 grep -qw la57 /proc/cpuinfo
+fi
 
 # A resumed run skips the hv phase when hv died loading or unloading, or
 # when the reference was already running.
@@ -210,8 +220,8 @@ case $mode in
 main)
 	if wants hv; then
 		step hv selftests @load $((120 * tfactor)) modprobe hv
-		run_list hv /dev/hv selftests /lab/tests.list
-		if [ "$guests" = 1 ]; then
+		[ "$guests" = only ] || run_list hv /dev/hv selftests /lab/tests.list
+		if [ "$guests" != 0 ]; then
 			run_list hv /dev/hv selftests /lab/guests.list
 		fi
 		if [ -d /sys/module/hv ]; then
@@ -224,8 +234,8 @@ main)
 		*) kvm=kvm_intel ;;
 		esac
 		step kvm selftests @load $((120 * tfactor)) modprobe $kvm
-		run_list kvm /dev/kvm selftests /lab/tests.list
-		if [ "$guests" = 1 ]; then
+		[ "$guests" = only ] || run_list kvm /dev/kvm selftests /lab/tests.list
+		if [ "$guests" != 0 ]; then
 			run_list kvm /dev/kvm selftests /lab/guests.list
 		fi
 	fi

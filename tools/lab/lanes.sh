@@ -198,14 +198,27 @@ lab_boot() {
 }
 
 # lab_boot_qemu BOOT NAME [AFTER]: the AMD-V lane. BOOT is main (with nested
-# paging) or nosupport (without); NAME names its logs; AFTER resumes a boot
-# that died (hvlab.after).
+# paging), nosupport (without) or la57 (main's CPU with 5-level paging, the
+# guest tests only, results under lane svm-la57); NAME names its logs;
+# AFTER resumes a boot that died (hvlab.after).
 lab_boot_qemu() {
-	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt
-	if [ "$boot" = nosupport ]; then
+	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
+	local mode=$1 extra="hvlab.guests=1"
+	case $boot in
+	nosupport)
 		suite=nosupport
 		npt=-npt
-	fi
+		;;
+	la57)
+		# AMD walks nested tables with the host's paging depth: hv must
+		# build them with 5 levels here (issue 8). Debian's kernel turns
+		# 5-level paging on when the CPU offers it; /init checks (@la57).
+		lane=svm-la57
+		mode=main
+		npt=+npt,+la57
+		extra="hvlab.guests=only hvlab.la57=1"
+		;;
+	esac
 	# One TCG thread: with QEMU 7.2's multi-threaded TCG the emulated
 	# machine froze under SVM guests (soft lockups in both idle tasks).
 	# hvlab.no_xsetbv_exit tells the tests that a guest's XSETBV does
@@ -214,14 +227,14 @@ lab_boot_qemu() {
 	# guest memory between nodes (move_pages). Both CPUs are on node 0:
 	# with one on each, Linux warns at boot that the two share a cache
 	# (EPYC's topology) across nodes.
-	lab_boot svm "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" 2 -- \
+	lab_boot "$lane" "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" 2 -- \
 		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
 		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-1,memdev=m0 \
 		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
-		-append "$(lab_cmdline "$boot" "$HVLAB_QEMU_FACTOR" -1 "$after") hvlab.guests=1 hvlab.no_xsetbv_exit"
+		-append "$(lab_cmdline "$mode" "$HVLAB_QEMU_FACTOR" -1 "$after") $extra hvlab.no_xsetbv_exit"
 }
 
 # lab_boot_bochs NAME [AFTER]: the Intel VT-x lane. Bochs cannot load a
@@ -294,7 +307,8 @@ lab_resume_left() {
 	esac
 }
 
-# lab_lane LANE BOOT: one boot (svm main, svm nosupport or vmx main); while
+# lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm la57 or vmx
+# main); while
 # it dies in a step and tests are left, boot again to run them (at most
 # HVLAB_RESUMES more boots, the last of which skips what is left of hv for the
 # reference). Returns non-zero if any of the boots failed.
@@ -305,6 +319,9 @@ lab_lane() {
 		name=$lane-nosupport
 		list=$NOSUP_LIST
 		hvs=hv
+	elif [ "$boot" = la57 ]; then
+		name=$lane-la57
+		list=$GUEST_LIST
 	fi
 	local base=$name
 	while :; do
