@@ -169,16 +169,14 @@ void svm_nmi_iret_done(struct svm_vcpu *svm)
 }
 
 /*
- * The #DB of an NMI-window single step: put the guest's own TF and RF
- * back.  True if the #DB was only ours (the guest did not single-step).
+ * The #DB of an NMI-window single step ends it.  True if the #DB was
+ * only ours (the guest was not single-stepping itself).
  */
 bool svm_nmi_singlestep_done(struct svm_vcpu *svm)
 {
-	u64 mine = (X86_EFLAGS_TF | X86_EFLAGS_RF) & ~svm->singlestep_rflags;
-
 	if (!svm->nmi_singlestep)
 		return false;
+	/* svm/run.c already hid hv's TF and RF from the guest's RFLAGS. */
 	svm->nmi_singlestep = false;
-	svm->vcpu.regs.rflags &= ~mine;
 	return !(svm->singlestep_rflags & X86_EFLAGS_TF);
 }

@@ -140,6 +140,9 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	vcpu->regs.gpr[HV_RSP] = save->rsp;
 	vcpu->regs.rip = save->rip;
 	vcpu->regs.rflags = save->rflags;
+	if (svm->nmi_singlestep)	/* hide hv's TF/RF from everyone */
+		vcpu->regs.rflags &= ~((X86_EFLAGS_TF | X86_EFLAGS_RF) &
+				       ~svm->singlestep_rflags);
 	vcpu->regs.cr2 = save->cr2;
 	vcpu->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
 	svm->exit_rip = save->rip;
