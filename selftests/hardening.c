@@ -341,7 +341,7 @@ static void check_tsc_aux(const char *what, void (*fn)(void), int cpu)
 			    what, cpu, (unsigned long long)uc.args[0]);
 	else
 		ktap_result(cmd == UCALL_SYNC && uc.args[0] == 0,
-			    "%s in the guest on host CPU %d: the guest's TSC_AUX (0), not the host's (%#llx)",
+			    "%s in the guest on host CPU %d: the guest's TSC_AUX, 0, not the host's (read %#llx)",
 			    what, cpu, (unsigned long long)uc.args[0]);
 	vm_free(vm);
 }
