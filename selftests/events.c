@@ -291,8 +291,13 @@ static void test_redelivery(void)
 
 /* ---- HV_GET/SET_VCPU_EVENTS ---- */
 
+/*
+ * IF set: VT-x refuses to enter with an external interrupt to inject
+ * while RFLAGS.IF is clear (SDM 27.3.1.4), on KVM as on hv.
+ */
 static void guest_idle(void)
 {
+	asm volatile("sti" ::: "memory");
 	GUEST_SYNC(0);
 	while (!irq_count)
 		asm volatile("pause");
