@@ -64,6 +64,7 @@ void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
 void svm_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev);
 void svm_collect_exit_event(struct svm_vcpu *svm);
 void svm_set_cr4(struct svm_vcpu *svm, u64 cr4);
+void svm_cpuid_changed(struct hv_vcpu *vcpu);
 
 /* svm/run.c */
 int svm_vcpu_enter(struct hv_vcpu *vcpu);
@@ -81,6 +82,7 @@ int svm_msrpm_init(void);
 void svm_msrpm_exit(void);
 int svm_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 int svm_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
+void svm_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset);
 
 /* svm/movcr.c: MOV to/from CRn/DRn, decoded without decode assists */
 int svm_handle_mov_cr_dr(struct svm_vcpu *svm);
