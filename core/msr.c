@@ -45,8 +45,6 @@
 #define HV_MCG_CAP		(MCG_CTL_P | MCG_SER_P | HV_MCE_BANKS)
 /* AMD HWCR[18] McStatusWrEn: the guest may write MCi_STATUS. */
 #define HV_HWCR_MCSTATUSWREN	BIT_ULL(18)
-/* KVM's IA32_UCODE_REV of a new vCPU. */
-#define HV_UCODE_REV		0x100000000ULL
 
 /* ---- the rules of each MSR ---- */
 
@@ -735,7 +733,7 @@ void hv_msrs_vcpu_init(struct hv_vcpu *vcpu)
 
 	m->misc_enable = MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
-	m->ucode_rev = HV_UCODE_REV;
+	m->ucode_rev = hv_ops->ucode_rev;
 	m->mcg_cap = HV_MCG_CAP;
 	m->mcg_ctl = ~0ULL;
 	for (i = 0; i < HV_MCE_BANKS; i++)

@@ -427,15 +427,41 @@ static void test_msrs_errors(void)
 
 /* ---- a round trip of every MSR in the index list ---- */
 
+/*
+ * What the reference lists but refuses to take back, with the reason:
+ * kvm_amd/kvm_intel without an in-kernel irqchip (this test creates
+ * none) refuse the async-page-fault interrupt MSR.  hv lists neither.
+ */
+static const struct { u32 msr; const char *why; } kvm_refuses[] = {
+	{ 0x4b564d06, "MSR_KVM_ASYNC_PF_INT needs an in-kernel local APIC" },
+};
+
+/* Counters that move on their own: TSC; Hyper-V's VP_RUNTIME, TIME_REF_COUNT. */
+static bool is_counter(u32 msr)
+{
+	return msr == MSR_TSC || msr == 0x40000010 || msr == 0x40000020;
+}
+
+static const char *kvm_refusal(u32 msr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kvm_refuses) / sizeof(kvm_refuses[0]); i++)
+		if (kvm_refuses[i].msr == msr)
+			return kvm_refuses[i].why;
+	return NULL;
+}
+
 static void test_round_trip(void)
 {
 	struct vcpu *vcpu;
 	struct vm *vm = msr_vm(&vcpu);
-	struct msrs *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
-	u32 n, i, bad = 0, *list = index_list(&n);
+	struct msrs *a = calloc(1, sizeof(*a));
+	u32 n, i, refused = 0, unexplained = 0, differ = 0, *list = index_list(&n);
+	u64 v;
 	long r;
 
-	TEST_REQUIRE(a && b && n < 256, "%u MSRs", n);
+	TEST_REQUIRE(a && n < 256, "%u MSRs", n);
 	a->hdr.nmsrs = n;
 	for (i = 0; i < n; i++)
 		a->e[i].index = list[i];
@@ -443,28 +469,38 @@ static void test_round_trip(void)
 	ktap_result(r == n, "GET_MSRS of the whole index list: %ld of %u", r, n);
 	if (r >= 0 && r < n)
 		ktap_info("refused: %#x", list[r]);
-	r = ioctl_ret(vcpu->fd, HV_SET_MSRS, (unsigned long)a);
-	ktap_result(r == n, "SET_MSRS of what it read: %ld of %u", r, n);
-	if (r >= 0 && r < n)
-		ktap_info("refused: %#x = %#llx", list[r], (unsigned long long)a->e[r].data);
-	*b = *a;
-	r = ioctl_ret(vcpu->fd, HV_GET_MSRS, (unsigned long)b);
-	for (i = 0; r == n && i < n; i++) {
-		bool same = list[i] == MSR_TSC ?
-			    b->e[i].data - a->e[i].data < TSC_SLACK :
-			    b->e[i].data == a->e[i].data;
 
-		if (!same) {
-			ktap_info("%#x: %#llx, then %#llx", list[i],
+	/* Each one written back alone, so that one refusal hides no other. */
+	for (i = 0; r == n && i < n; i++) {
+		const char *why = kvm_refusal(list[i]);
+
+		if (set_msr(vcpu, list[i], a->e[i].data) != 1) {
+			refused++;
+			if (!dev_is_kvm() || !why)
+				unexplained++;
+			ktap_info("SET_MSRS refused %#x = %#llx%s%s", list[i],
 				  (unsigned long long)a->e[i].data,
-				  (unsigned long long)b->e[i].data);
-			bad++;
+				  why && dev_is_kvm() ? ": " : "",
+				  why && dev_is_kvm() ? why : "");
+			continue;
+		}
+		if (get_msr(vcpu, list[i], &v) != 1 ||
+		    (is_counter(list[i]) ? v - a->e[i].data >= TSC_SLACK :
+					   v != a->e[i].data)) {
+			ktap_info("%#x: %#llx written, %#llx read back", list[i],
+				  (unsigned long long)a->e[i].data,
+				  (unsigned long long)v);
+			differ++;
 		}
 	}
-	ktap_result(r == n && !bad, "every MSR reads back what was written (%u differ)", bad);
+	ktap_result(r == n && !unexplained,
+		    "SET_MSRS takes back every MSR of the list (%u refused, %u of them unexplained)",
+		    refused, unexplained);
+	ktap_result(r == n && !differ,
+		    "every MSR reads back what was written, counters only forward (%u differ)",
+		    differ);
 	free(list);
 	free(a);
-	free(b);
 	vm_free(vm);
 }
 
@@ -490,8 +526,9 @@ static void guest_state(void)
 	GUEST_WRMSR_OK(MSR_SFMASK, 0x47700);
 	GUEST_WRMSR_OK(MSR_KERNEL_GS_BASE, 0xffff888000001000ULL);
 	GUEST_WRMSR_OK(MSR_SYSENTER_CS, 0x10);
-	GUEST_WRMSR_OK(MSR_SYSENTER_ESP, 0xffffc90000002000ULL);
-	GUEST_WRMSR_OK(MSR_SYSENTER_EIP, 0xffffffff81800000ULL);
+	/* 32 bits: AMD CPUs keep no more (no 64-bit SYSENTER). */
+	GUEST_WRMSR_OK(MSR_SYSENTER_ESP, 0x90002000);
+	GUEST_WRMSR_OK(MSR_SYSENTER_EIP, 0x81800000);
 	GUEST_WRMSR_OK(MSR_PAT, 0x0007010600070106ULL);
 	/* PAT types 2 and 3 are reserved (SDM 11.12.2). */
 	GUEST_WRMSR_GP(MSR_PAT, 0x0007040600070402ULL);
@@ -509,8 +546,7 @@ static void test_state(void)
 	static const u64 guest[9] = {
 		0x0013000800000000ULL, 0xffffffff81000000ULL,
 		0xffffffff82000000ULL, 0x47700, 0xffff888000001000ULL,
-		0x10, 0xffffc90000002000ULL, 0xffffffff81800000ULL,
-		0x0007010600070106ULL,
+		0x10, 0x90002000, 0x81800000, 0x0007010600070106ULL,
 	};
 	struct vcpu *vcpu;
 	struct vm *vm = msr_vm(&vcpu);
@@ -522,7 +558,14 @@ static void test_state(void)
 	for (i = 0; i < 9; i++) {
 		TEST_REQUIRE(set_msr(vcpu, state_msrs[i], host[i]) == 1,
 			     "SET_MSRS %#x", state_msrs[i]);
-		(*guest_var(vm, expect))[i] = host[i];
+		/*
+		 * SYSENTER_ESP/EIP: AMD keeps bits 31:0 (kvm_amd does for a
+		 * guest whose CPUID is not Intel's, hv's SVM backend always).
+		 */
+		(*guest_var(vm, expect))[i] =
+			host_is_amd() && (state_msrs[i] == MSR_SYSENTER_ESP ||
+					  state_msrs[i] == MSR_SYSENTER_EIP) ?
+			(u32)host[i] : host[i];
 	}
 	vcpu_enter(vcpu, guest_state, 0);
 	ok = run_sync(vcpu, &uc, "state");
@@ -544,10 +587,12 @@ static void test_state(void)
 		    "SET_MSRS of a non-canonical LSTAR, KERNEL_GS_BASE, CSTAR: refused");
 	ktap_result(set_msr(vcpu, MSR_PAT, 0x0007040600070403ULL) == 0,
 		    "SET_MSRS of a PAT with a reserved type: refused");
+	/* Intel: made canonical, as the CPU would refuse it; AMD: 32 bits. */
 	TEST_REQUIRE(set_msr(vcpu, MSR_SYSENTER_EIP, 0x0000800000000000ULL) == 1, "EIP");
 	v = msr_of(vcpu, MSR_SYSENTER_EIP);
-	ktap_result(v == 0xffff800000000000ULL,
-		    "SYSENTER_EIP is made canonical: %#llx", (unsigned long long)v);
+	ktap_result(v == (host_is_amd() ? 0 : 0xffff800000000000ULL),
+		    "SYSENTER_EIP 0x0000800000000000 reads %#llx (%s)", (unsigned long long)v,
+		    host_is_amd() ? "AMD: bits 31:0" : "Intel: made canonical");
 	vm_free(vm);
 }
 
@@ -747,7 +792,9 @@ static void test_host_vs_guest(void)
 
 	misc = msr_of(vcpu, MSR_MISC_ENABLE);
 	ucode = msr_of(vcpu, MSR_UCODE_REV);
-	ktap_result(misc == 0x1800 && ucode == 0x100000000ULL,
+	/* KVM's constants: kvm_amd's and kvm_intel's differ. */
+	ktap_result(misc == 0x1800 &&
+		    ucode == (host_is_amd() ? 0x01000065ULL : 0x100000000ULL),
 		    "reset: MISC_ENABLE %#llx, UCODE_REV %#llx",
 		    (unsigned long long)misc, (unsigned long long)ucode);
 	ok = set_msr(vcpu, MSR_MISC_ENABLE, misc ^ MISC_ENABLE_PEBS_UNAVAIL) == 1 &&

@@ -136,6 +136,12 @@ int svm_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 	}
 	if (!field)
 		return -EINVAL;
+	/*
+	 * AMD CPUs have no 64-bit SYSENTER and keep 32 bits of its ESP and
+	 * EIP (as kvm_amd does for a guest whose CPUID is not Intel's).
+	 */
+	if (msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP)
+		val = (u32)val;
 	*field = val;
 	return 0;
 }

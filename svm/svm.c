@@ -157,6 +157,7 @@ const struct hv_backend_ops svm_backend_ops = {
 	.get_emu_state = svm_get_emu_state,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
+	.ucode_rev = 0x01000065,
 	.write_tsc_offset = svm_write_tsc_offset,
 	.cpuid_changed = svm_cpuid_changed,
 	.inject_event = svm_inject_event,

@@ -496,6 +496,7 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.get_emu_state = vmx_get_emu_state,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
+	.ucode_rev = 0x100000000ULL,
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.cpuid_changed = vmx_cpuid_changed,
 	.inject_event = vmx_inject_event,
