@@ -428,12 +428,15 @@ static void test_msrs_errors(void)
 /* ---- a round trip of every MSR in the index list ---- */
 
 /*
- * What the reference lists but refuses to take back, with the reason:
- * kvm_amd/kvm_intel without an in-kernel irqchip (this test creates
- * none) refuse the async-page-fault interrupt MSR.  hv lists neither.
+ * What the reference lists but refuses, with the reason: without an
+ * in-kernel irqchip (this test creates none) the async-page-fault
+ * interrupt MSR, and kvm_intel's VMX capability MSRs (0x480-0x491) for
+ * a vCPU whose CPUID has no VMX (this one has no CPUID).  hv lists none
+ * of them.
  */
-static const struct { u32 msr; const char *why; } kvm_refuses[] = {
-	{ 0x4b564d06, "MSR_KVM_ASYNC_PF_INT needs an in-kernel local APIC" },
+static const struct { u32 first, last; const char *why; } kvm_refuses[] = {
+	{ 0x4b564d06, 0x4b564d06, "MSR_KVM_ASYNC_PF_INT needs an in-kernel local APIC" },
+	{ 0x480, 0x491, "nested VMX's MSRs need VMX in the vCPU's CPUID" },
 };
 
 /* Counters that move on their own: TSC; Hyper-V's VP_RUNTIME, TIME_REF_COUNT. */
@@ -447,7 +450,7 @@ static const char *kvm_refusal(u32 msr)
 	size_t i;
 
 	for (i = 0; i < sizeof(kvm_refuses) / sizeof(kvm_refuses[0]); i++)
-		if (kvm_refuses[i].msr == msr)
+		if (msr >= kvm_refuses[i].first && msr <= kvm_refuses[i].last)
 			return kvm_refuses[i].why;
 	return NULL;
 }
@@ -466,19 +469,21 @@ static void test_round_trip(void)
 	for (i = 0; i < n; i++)
 		a->e[i].index = list[i];
 	r = ioctl_ret(vcpu->fd, HV_GET_MSRS, (unsigned long)a);
-	ktap_result(r == n, "GET_MSRS of the whole index list: %ld of %u", r, n);
-	if (r >= 0 && r < n)
-		ktap_info("refused: %#x", list[r]);
+	ktap_result(r == n || (dev_is_kvm() && r >= 0 && kvm_refusal(list[r])),
+		    "GET_MSRS of the whole index list: %ld of %u%s%s", r, n,
+		    r >= 0 && r < n ? ", stopped by " : "",
+		    r >= 0 && r < n && kvm_refusal(list[r]) ? kvm_refusal(list[r]) : "");
 
-	/* Each one written back alone, so that one refusal hides no other. */
-	for (i = 0; r == n && i < n; i++) {
+	/* Each one alone, so that one refusal hides no other. */
+	for (i = 0; r >= 0 && i < n; i++) {
 		const char *why = kvm_refusal(list[i]);
 
-		if (set_msr(vcpu, list[i], a->e[i].data) != 1) {
+		if (get_msr(vcpu, list[i], &a->e[i].data) != 1 ||
+		    set_msr(vcpu, list[i], a->e[i].data) != 1) {
 			refused++;
 			if (!dev_is_kvm() || !why)
 				unexplained++;
-			ktap_info("SET_MSRS refused %#x = %#llx%s%s", list[i],
+			ktap_info("GET/SET_MSRS refused %#x (%#llx)%s%s", list[i],
 				  (unsigned long long)a->e[i].data,
 				  why && dev_is_kvm() ? ": " : "",
 				  why && dev_is_kvm() ? why : "");
@@ -493,10 +498,10 @@ static void test_round_trip(void)
 			differ++;
 		}
 	}
-	ktap_result(r == n && !unexplained,
-		    "SET_MSRS takes back every MSR of the list (%u refused, %u of them unexplained)",
+	ktap_result(r >= 0 && !unexplained,
+		    "GET_MSRS reads and SET_MSRS takes back every MSR of the list (%u refused, %u of them unexplained)",
 		    refused, unexplained);
-	ktap_result(r == n && !differ,
+	ktap_result(r >= 0 && !differ,
 		    "every MSR reads back what was written, counters only forward (%u differ)",
 		    differ);
 	free(list);
@@ -705,7 +710,9 @@ static void guest_mce(u64 amd)
 		/* Only clearing, unless an AMD CPU's HWCR allows more. */
 		GUEST_WRMSR_GP(MSR_MC_STATUS(i), 0x8000000000000001ULL);
 	}
-	GUEST_RDMSR_GP(MSR_MC_CTL(n));
+	/* Past the last bank (from 0x480 on, Intel's VMX MSRs follow). */
+	if (MSR_MC_CTL(n) < 0x480)
+		GUEST_RDMSR_GP(MSR_MC_CTL(n));
 	GUEST_SYNC(cap);
 	/* The VMM's write, which the guest could not make. */
 	GUEST_MSR_EQ(MSR_MC_STATUS(1), 0xbeef);
