@@ -478,8 +478,8 @@ static void test_round_trip(void)
 	for (i = 0; r >= 0 && i < n; i++) {
 		const char *why = kvm_refusal(list[i]);
 
-		if (get_msr(vcpu, list[i], &a->e[i].data) != 1 ||
-		    set_msr(vcpu, list[i], a->e[i].data) != 1) {
+		if (get_msr(vcpu, list[i], &v) != 1 ||
+		    (a->e[i].data = v, set_msr(vcpu, list[i], v) != 1)) {
 			refused++;
 			if (!dev_is_kvm() || !why)
 				unexplained++;
