@@ -477,9 +477,10 @@ static void test_round_trip(void)
 	/* Each one alone, so that one refusal hides no other. */
 	for (i = 0; r >= 0 && i < n; i++) {
 		const char *why = kvm_refusal(list[i]);
+		bool read = get_msr(vcpu, list[i], &v) == 1;
 
-		if (get_msr(vcpu, list[i], &v) != 1 ||
-		    (a->e[i].data = v, set_msr(vcpu, list[i], v) != 1)) {
+		a->e[i].data = v;
+		if (!read || set_msr(vcpu, list[i], v) != 1) {
 			refused++;
 			if (!dev_is_kvm() || !why)
 				unexplained++;
