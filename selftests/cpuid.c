@@ -193,15 +193,7 @@ static u32 xsave_size(u64 xcr0)
 
 static bool lane_lacks_xsetbv_exit(void)
 {
-	char line[4096] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return strstr(line, "hvlab.no_xsetbv_exit") != NULL;
+	return kernel_cmdline_has("hvlab.no_xsetbv_exit");
 }
 
 /* ---- guest code ---- */

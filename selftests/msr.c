@@ -927,15 +927,7 @@ static void guest_no_tsc_aux(u64 want_ud)
 /* QEMU's SVM ignores the RDTSCP intercept: the lab says so. */
 static bool lane_runs_rdtscp_anyway(void)
 {
-	char line[4096] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return strstr(line, "hvlab.no_rdtscp_intercept") != NULL;
+	return kernel_cmdline_has("hvlab.no_rdtscp_intercept");
 }
 
 static void test_tsc_aux(struct hv_cpuid2 *supported)
