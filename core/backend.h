@@ -113,11 +113,18 @@ struct hv_backend_ops {
 
 	/*
 	 * The MSRs whose values live in the backend's state (EFER, PAT,
-	 * the TSC offset).  core/msr.c has checked the value: set_msr only
-	 * stores it.  -EINVAL for an MSR the backend does not keep.
+	 * the SYSCALL/SYSENTER MSRs, KERNEL_GS_BASE).  core/msr.c has
+	 * checked the value: set_msr only stores it.  -EINVAL for an MSR
+	 * the backend does not keep.
 	 */
 	int (*get_msr)(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 	int (*set_msr)(struct hv_vcpu *vcpu, u32 msr, u64 val);
+	/* IA32_UCODE_REV of a new vCPU: KVM's value on this vendor. */
+	u64 ucode_rev;
+	/* The guest's TSC is the host's plus @offset (core/msr.c's). */
+	void (*write_tsc_offset)(struct hv_vcpu *vcpu, u64 offset);
+	/* Optional: HV_SET_CPUID2 changed what the guest may run (RDTSCP). */
+	void (*cpuid_changed)(struct hv_vcpu *vcpu);
 
 	/*
 	 * Deliver @ev at the next entry (interrupts off, just before

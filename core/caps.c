@@ -39,6 +39,8 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_IMMEDIATE_EXIT:
 	case HV_CAP_EXT_CPUID:		/* GET_SUPPORTED_CPUID, SET/GET_CPUID2 */
 	case HV_CAP_XCRS:		/* GET/SET_XCRS */
+	/* GET_MSR_FEATURE_INDEX_LIST and GET_MSRS on /dev/hv (core/msr.c) */
+	case HV_CAP_GET_MSR_FEATURES:
 		return 1;
 	/*
 	 * Slot memory is not pinned: the MMU notifier (mmu/mmu.c) drops a

@@ -76,6 +76,13 @@ static bool hv_guest_has(struct hv_vcpu *vcpu, u32 function,
 	return val & HV_BIT(feature);
 }
 
+/* For core/msr.c: does the table give the guest @feature (X86_FEATURE_*)? */
+bool hv_guest_cpuid_has(struct hv_vcpu *vcpu, u32 function, int reg,
+			int feature)
+{
+	return hv_guest_has(vcpu, function, reg, feature);
+}
+
 /*
  * The bits KVM keeps in step with the vCPU's state (its runtime CPUID
  * update), applied to a copy of one entry of table @t: OSXSAVE follows
@@ -157,6 +164,7 @@ static void hv_cpuid_update(struct hv_vcpu *vcpu)
 	if (!hv_guest_has(vcpu, 7, HV_ECX, X86_FEATURE_UMIP))
 		cr4 &= ~X86_CR4_UMIP;
 	vcpu->cr4_allowed = cr4;
+	hv_msrs_cpuid_update(vcpu);
 }
 
 /* KVM_SET_CPUID2's checks of a new table (KVM 6.1, kvm_check_cpuid). */
@@ -288,6 +296,24 @@ static bool hv_vendor_is_amd(const struct hv_cpuid_entry2 *leaf0)
 	return !memcmp(v, "AuthenticAMD", 12) ||
 	       !memcmp(v, "AMDisbetter!", 12) ||
 	       !memcmp(v, "HygonGenuine", 12);
+}
+
+/* The table's vendor (leaf 0), as KVM tells Intel and AMD guests apart. */
+bool hv_guest_vendor_is_amd(struct hv_vcpu *vcpu)
+{
+	const struct hv_cpuid_entry2 *e;
+
+	e = hv_cpuid_find_any(vcpu->cpuid, vcpu->cpuid_nent, 0);
+	return e && hv_vendor_is_amd(e);
+}
+
+bool hv_guest_vendor_is_intel(struct hv_vcpu *vcpu)
+{
+	const struct hv_cpuid_entry2 *e;
+
+	e = hv_cpuid_find_any(vcpu->cpuid, vcpu->cpuid_nent, 0);
+	return e && e->ebx == 0x756e6547 && e->edx == 0x49656e69 &&
+	       e->ecx == 0x6c65746e;		/* "GenuineIntel" */
 }
 
 /*

@@ -59,9 +59,10 @@ static u32 hv_host_bits(int word, const u16 *list)
 /*
  * What hv offers is what runs in the guest without help from hv, or
  * with the help hv gives: instruction-set extensions, and the paging,
- * CR4 and EFER features the backends and the emulator handle.  Left
- * out: everything that needs an MSR hv does not handle (MTRR, MCA,
- * TSC_AUX for RDTSCP/RDPID, speculation controls, PMU, OSVW, XSS for
+ * CR4 and EFER features the backends and the emulator handle, and the
+ * MSRs core/msr.c emulates (MTRR, MCA, TSC_ADJUST, RDTSCP's TSC_AUX).
+ * Left out: everything that needs an MSR hv does not handle (RDPID,
+ * which SVM cannot intercept, speculation controls, PMU, OSVW, XSS for
  * XSAVES), an in-kernel local APIC (x2APIC, TSC deadline, ARAT), nested
  * virtualization (VMX, SVM), PKU and LA57 (see hv_cpuid_init), INVPCID
  * (VT-x runs it only when enabled), MONITOR (a no-op here, as with KVM),
@@ -80,19 +81,23 @@ static const u16 hv_1_ecx[] = {
 /*
  * APIC: IA32_APIC_BASE is emulated and the APIC page reaches the VMM as
  * MMIO, as with KVM without an in-kernel irqchip; the bit follows
- * IA32_APIC_BASE.EN once a table is set (hv_cpuid_dynamic).
+ * IA32_APIC_BASE.EN once a table is set (hv_cpuid_dynamic).  MTRR and
+ * MCA: the registers hold what the guest writes (core/msr.c).
  */
 static const u16 hv_1_edx[] = {
 	X86_FEATURE_FPU, X86_FEATURE_VME, X86_FEATURE_DE, X86_FEATURE_PSE,
 	X86_FEATURE_TSC, X86_FEATURE_MSR, X86_FEATURE_PAE, X86_FEATURE_MCE,
-	X86_FEATURE_CX8, X86_FEATURE_APIC, X86_FEATURE_SEP, X86_FEATURE_PGE,
-	X86_FEATURE_CMOV, X86_FEATURE_PAT, X86_FEATURE_PSE36,
+	X86_FEATURE_CX8, X86_FEATURE_APIC, X86_FEATURE_SEP, X86_FEATURE_MTRR,
+	X86_FEATURE_PGE, X86_FEATURE_MCA, X86_FEATURE_CMOV, X86_FEATURE_PAT,
+	X86_FEATURE_PSE36,
 	X86_FEATURE_CLFLUSH, X86_FEATURE_MMX, X86_FEATURE_FXSR,
 	X86_FEATURE_XMM, X86_FEATURE_XMM2, X86_FEATURE_SELFSNOOP, HV_LIST_END
 };
 
+/* TSC_ADJUST: core/msr.c keeps it in step with the TSC offset. */
 static const u16 hv_7_ebx[] = {
-	X86_FEATURE_FSGSBASE, X86_FEATURE_BMI1, X86_FEATURE_AVX2 | HV_NEEDS_YMM,
+	X86_FEATURE_FSGSBASE, X86_FEATURE_TSC_ADJUST, X86_FEATURE_BMI1,
+	X86_FEATURE_AVX2 | HV_NEEDS_YMM,
 	X86_FEATURE_FDP_EXCPTN_ONLY, X86_FEATURE_SMEP, X86_FEATURE_BMI2,
 	X86_FEATURE_ERMS, X86_FEATURE_ZERO_FCS_FDS, X86_FEATURE_RDSEED,
 	X86_FEATURE_ADX, X86_FEATURE_SMAP, X86_FEATURE_CLFLUSHOPT,
@@ -124,11 +129,16 @@ static const u16 hv_ext1_ecx[] = {
 	X86_FEATURE_TBM, HV_LIST_END
 };
 
-/* EFER.LME/NX follow LM/NX (hv_efer_write_valid); 1G pages: NPT/EPT. */
+/*
+ * EFER.LME/NX follow LM/NX (hv_efer_write_valid); 1G pages: NPT/EPT.
+ * RDTSCP: both backends let the guest run it when its CPUID has it
+ * (#UD otherwise), with the guest's TSC_AUX loaded around every entry;
+ * a backend that cannot clears it (hv_cpuid_supported_clear).
+ */
 static const u16 hv_ext1_edx[] = {
 	X86_FEATURE_SYSCALL, X86_FEATURE_NX, X86_FEATURE_MMXEXT,
-	X86_FEATURE_GBPAGES, X86_FEATURE_LM, X86_FEATURE_3DNOWEXT,
-	X86_FEATURE_3DNOW, HV_LIST_END
+	X86_FEATURE_GBPAGES, X86_FEATURE_RDTSCP, X86_FEATURE_LM,
+	X86_FEATURE_3DNOWEXT, X86_FEATURE_3DNOW, HV_LIST_END
 };
 
 /*
@@ -271,6 +281,23 @@ void hv_cpuid_supported_init(void)
 	}
 
 	put_cpu();
+}
+
+/*
+ * For a backend's hardware_setup: it cannot give guests @feature
+ * (X86_FEATURE_*, in register @reg, 0-3 for EAX-EDX, of @function).
+ */
+void hv_cpuid_supported_clear(u32 function, int reg, int feature)
+{
+	u32 i;
+
+	for (i = 0; i < hv_supported_nent; i++) {
+		struct hv_cpuid_entry2 *e = &hv_supported[i];
+		u32 *regs[] = { &e->eax, &e->ebx, &e->ecx, &e->edx };
+
+		if (e->function == function)
+			*regs[reg] &= ~HV_BIT(feature);
+	}
 }
 
 long hv_get_supported_cpuid(struct hv_cpuid2 __user *arg)

@@ -30,6 +30,10 @@ static long hv_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return HV_VCPU_MMAP_PAGES * PAGE_SIZE;
 	case HV_GET_SUPPORTED_CPUID:
 		return hv_get_supported_cpuid((void __user *)arg);
+	case HV_GET_MSR_INDEX_LIST:
+	case HV_GET_MSR_FEATURE_INDEX_LIST:
+	case HV_GET_MSRS:
+		return hv_dev_msr_ioctl(ioctl, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -21,6 +21,7 @@
 
 #include "backend.h"
 #include "emulate/emulate.h"
+#include "msr.h"
 #include "../mmu/mmu.h"
 
 /* Limits reported through HV_CHECK_EXTENSION. */
@@ -90,6 +91,8 @@ struct hv_vm {
 
 	void *backend;			/* [c] ops->vm_init's per-VM data */
 	u64 id;				/* [c] unique for the module's life */
+
+	struct hv_vm_msrs msr;		/* core/msr.c ([t]: msr.tsc_lock) */
 };
 
 /* ---- vCPUs ---- */
@@ -235,6 +238,8 @@ struct hv_vcpu {
 
 	bool sigset_active;		/* [v] HV_SET_SIGNAL_MASK */
 	sigset_t sigset;		/* [v] */
+
+	struct hv_vcpu_msrs msr;	/* [v] core/msr.c */
 };
 
 static inline void hv_vcpu_request(struct hv_vcpu *vcpu, int req)
@@ -365,6 +370,7 @@ int hv_complete_mmio(struct hv_vcpu *vcpu);
 /* core/cpuid_supported.c */
 void hv_cpuid_supported_init(void);
 long hv_get_supported_cpuid(struct hv_cpuid2 __user *arg);
+void hv_cpuid_supported_clear(u32 function, int reg, int feature);
 
 /* core/cpuid.c */
 void hv_cpuid_init(void);
@@ -378,6 +384,10 @@ bool hv_cr4_valid(struct hv_vcpu *vcpu, u64 cr4);
 bool hv_cr0_valid(u64 cr0);
 bool hv_efer_write_valid(struct hv_vcpu *vcpu, u64 old_efer, u64 efer,
 			 bool paging);
+bool hv_guest_cpuid_has(struct hv_vcpu *vcpu, u32 function, int reg,
+			int feature);
+bool hv_guest_vendor_is_amd(struct hv_vcpu *vcpu);
+bool hv_guest_vendor_is_intel(struct hv_vcpu *vcpu);
 
 /* core/fpu.c */
 int hv_fpu_init(void);

@@ -294,6 +294,12 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			break;
 		r = hv_vcpu_set_events(vcpu, &u.events);
 		break;
+	case HV_GET_MSRS:
+		r = hv_vcpu_get_msrs(vcpu, argp);
+		break;
+	case HV_SET_MSRS:
+		r = hv_vcpu_set_msrs(vcpu, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -400,6 +406,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	r = hv_ops->vcpu_create(vcpu);
 	if (r)
 		goto err_free;
+	hv_msrs_vcpu_init(vcpu);
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;

@@ -173,6 +173,7 @@ int hv_vm_create(unsigned long type)
 	vm->id = hv_spec_new_vm_id();
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
+	hv_msrs_vm_init(vm);
 	xa_init(&vm->vcpus);
 	mmgrab(current->mm);
 	vm->mm = current->mm;

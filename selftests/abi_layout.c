@@ -57,6 +57,10 @@ int main(int argc, char **argv)
 	SAME(HV_GET_CPUID2, KVM_GET_CPUID2);
 	SAME(HV_GET_XCRS, KVM_GET_XCRS);
 	SAME(HV_SET_XCRS, KVM_SET_XCRS);
+	SAME(HV_GET_MSR_INDEX_LIST, KVM_GET_MSR_INDEX_LIST);
+	SAME(HV_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSR_FEATURE_INDEX_LIST);
+	SAME(HV_GET_MSRS, KVM_GET_MSRS);
+	SAME(HV_SET_MSRS, KVM_SET_MSRS);
 	group("ioctl numbers");
 
 	SAME(HV_CAP_USER_MEMORY, KVM_CAP_USER_MEMORY);
@@ -76,6 +80,7 @@ int main(int argc, char **argv)
 	SAME(HV_CAP_CHECK_EXTENSION_VM, KVM_CAP_CHECK_EXTENSION_VM);
 	SAME(HV_CAP_MAX_VCPU_ID, KVM_CAP_MAX_VCPU_ID);
 	SAME(HV_CAP_IMMEDIATE_EXIT, KVM_CAP_IMMEDIATE_EXIT);
+	SAME(HV_CAP_GET_MSR_FEATURES, KVM_CAP_GET_MSR_FEATURES);
 	SAME(HV_MEM_LOG_DIRTY_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
 	SAME(HV_MEM_READONLY, KVM_MEM_READONLY);
 	group("capability and flag numbers");
@@ -153,6 +158,18 @@ int main(int argc, char **argv)
 	SAME_FIELD(hv_xcrs, kvm_xcrs, flags);
 	SAME_FIELD(hv_xcrs, kvm_xcrs, xcrs);
 	SAME_FIELD(hv_xcrs, kvm_xcrs, padding);
+	SAME(sizeof(struct hv_msr_entry), sizeof(struct kvm_msr_entry));
+	SAME_FIELD(hv_msr_entry, kvm_msr_entry, index);
+	SAME_FIELD(hv_msr_entry, kvm_msr_entry, reserved);
+	SAME_FIELD(hv_msr_entry, kvm_msr_entry, data);
+	SAME(sizeof(struct hv_msrs), sizeof(struct kvm_msrs));
+	SAME_FIELD(hv_msrs, kvm_msrs, nmsrs);
+	SAME_FIELD(hv_msrs, kvm_msrs, pad);
+	SAME(offsetof(struct hv_msrs, entries), offsetof(struct kvm_msrs, entries));
+	SAME(sizeof(struct hv_msr_list), sizeof(struct kvm_msr_list));
+	SAME_FIELD(hv_msr_list, kvm_msr_list, nmsrs);
+	SAME(offsetof(struct hv_msr_list, indices),
+	     offsetof(struct kvm_msr_list, indices));
 	group("register structures");
 
 	SAME(sizeof(struct hv_run), sizeof(struct kvm_run));

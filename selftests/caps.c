@@ -282,6 +282,31 @@ static bool check_events(int devfd, int vmfd, long value)
 	return ok && value == 1;
 }
 
+/*
+ * The feature MSRs: a list, and KVM_GET_MSRS on the device reads them
+ * (selftests/msr checks the errnos and the partial counts).
+ */
+static bool check_get_msr_features(int devfd, int vmfd, long value)
+{
+	struct {
+		struct hv_msr_list l;
+		__u32 idx[64];
+	} list = { .l.nmsrs = 64 };
+	struct {
+		struct hv_msrs h;
+		struct hv_msr_entry e[64];
+	} m = { 0 };
+	__u32 i;
+
+	if (ioctl(devfd, HV_GET_MSR_FEATURE_INDEX_LIST, &list) ||
+	    !list.l.nmsrs || list.l.nmsrs > 64)
+		return false;
+	m.h.nmsrs = list.l.nmsrs;
+	for (i = 0; i < list.l.nmsrs; i++)
+		m.e[i].index = list.idx[i];
+	return ioctl(devfd, HV_GET_MSRS, &m) == (int)list.l.nmsrs && value == 1;
+}
+
 static const struct cap_check cap_checks[] = {
 	{ HV_CAP_USER_MEMORY, "USER_MEMORY", check_user_memory },
 	{ HV_CAP_EXT_CPUID, "EXT_CPUID", check_ext_cpuid },
@@ -301,6 +326,7 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_USER_NMI, "USER_NMI", check_events },
 	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },
+	{ HV_CAP_GET_MSR_FEATURES, "GET_MSR_FEATURES", check_get_msr_features },
 };
 
 static const struct cap_check *find_check(int cap)

@@ -5,8 +5,10 @@
  *
  * Passed through are only MSRs whose guest values VMLOAD/VMSAVE keep in
  * the guest's VMCB, so they never leak into the host.  Every other MSR
- * exits to core/msr.c, which emulates the few a guest needs without
- * CPUID and raises #GP for the rest, as KVM does by default.
+ * exits to core/msr.c, which emulates the ones in its table and raises
+ * #GP for the rest, as KVM does by default.  The map is the same for
+ * every vCPU: what passes through does not depend on the guest's CPUID
+ * (TSC_AUX, which does, always exits: hv switches it itself).
  */
 #define pr_fmt(fmt) "hv: AMD-V: " fmt
 
@@ -76,41 +78,76 @@ void svm_msrpm_exit(void)
 	svm_msrpm = NULL;
 }
 
-/* The MSRs core/msr.c keeps in the VMCB (it has checked the values). */
+/*
+ * Where the MSRs core/msr.c keeps in the VMCB live: EFER and PAT, and
+ * the state VMLOAD/VMSAVE switch (APM Vol. 2, 15.5.2), which the guest
+ * reads and writes without exits.
+ */
+static u64 *svm_msr_field(struct vmcb_save_area *save, u32 msr)
+{
+	switch (msr) {
+	case MSR_IA32_CR_PAT:
+		return &save->g_pat;
+	case MSR_STAR:
+		return &save->star;
+	case MSR_LSTAR:
+		return &save->lstar;
+	case MSR_CSTAR:
+		return &save->cstar;
+	case MSR_SYSCALL_MASK:
+		return &save->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &save->kernel_gs_base;
+	case MSR_IA32_SYSENTER_CS:
+		return &save->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:
+		return &save->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:
+		return &save->sysenter_eip;
+	default:
+		return NULL;
+	}
+}
+
+/* core/msr.c has checked the values. */
 int svm_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 *field = svm_msr_field(&vmcb->save, msr);
 
-	switch (msr) {
-	case MSR_EFER:
+	if (msr == MSR_EFER) {
 		*val = vmcb->save.efer & ~EFER_SVME;
 		return 0;
-	case MSR_IA32_CR_PAT:
-		*val = vmcb->save.g_pat;
-		return 0;
-	case MSR_IA32_TSC:
-		*val = rdtsc() + vmcb->control.tsc_offset;
-		return 0;
-	default:
-		return -EINVAL;
 	}
+	if (!field)
+		return -EINVAL;
+	*val = *field;
+	return 0;
 }
 
 int svm_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 *field = svm_msr_field(&vmcb->save, msr);
 
-	switch (msr) {
-	case MSR_EFER:
+	if (msr == MSR_EFER) {
 		vmcb->save.efer = val | EFER_SVME;	/* VMRUN requires it */
 		return 0;
-	case MSR_IA32_CR_PAT:
-		vmcb->save.g_pat = val;
-		return 0;
-	case MSR_IA32_TSC:
-		vmcb->control.tsc_offset = val - rdtsc();
-		return 0;
-	default:
-		return -EINVAL;
 	}
+	if (!field)
+		return -EINVAL;
+	/*
+	 * AMD CPUs have no 64-bit SYSENTER and keep 32 bits of its ESP and
+	 * EIP (as kvm_amd does for a guest whose CPUID is not Intel's).
+	 */
+	if (msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP)
+		val = (u32)val;
+	*field = val;
+	return 0;
+}
+
+/* APM Vol. 2, 15.30.3: the guest's TSC reads the host's plus this. */
+void svm_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
 }

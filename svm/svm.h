@@ -92,6 +92,7 @@ void svm_enable_nmi_window(struct hv_vcpu *vcpu);
 void svm_nmi_iret_done(struct svm_vcpu *svm);
 bool svm_nmi_singlestep_done(struct svm_vcpu *svm);
 void svm_set_cr4(struct svm_vcpu *svm, u64 cr4);
+void svm_cpuid_changed(struct hv_vcpu *vcpu);
 
 /* svm/run.c */
 int svm_vcpu_enter(struct hv_vcpu *vcpu);
@@ -109,6 +110,7 @@ int svm_msrpm_init(void);
 void svm_msrpm_exit(void);
 int svm_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 int svm_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
+void svm_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset);
 
 /* svm/movcr.c: MOV to/from CRn/DRn, decoded without decode assists */
 int svm_handle_mov_cr_dr(struct svm_vcpu *svm);

@@ -58,7 +58,10 @@ static const int svm_intercepts[] = {
 	INTERCEPT_INVD, INTERCEPT_WBINVD, INTERCEPT_RDPMC, INTERCEPT_RSM,
 	INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_XSETBV,
 	INTERCEPT_RDPRU,
-	/* RDTSCP is not offered (as on VT-x, where it raises #UD). */
+	/*
+	 * RDTSCP raises #UD unless the guest's CPUID has it (as VT-x does
+	 * without "enable RDTSCP"): svm_cpuid_changed lifts the intercept.
+	 */
 	INTERCEPT_RDTSCP,
 	/* SVM itself is not offered to guests: these raise #UD. */
 	INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
@@ -73,6 +76,22 @@ static void svm_init_seg(struct vmcb_seg *seg, u16 attrib)
 	seg->attrib = attrib;
 	seg->limit = 0xffff;
 	seg->base = 0;
+}
+
+/* RDTSCP runs in the guest iff its CPUID has it (core/msr.c says). */
+static void svm_update_rdtscp(struct svm_vcpu *svm)
+{
+	u32 *word = &svm->vmcb->control.intercepts[INTERCEPT_RDTSCP / 32];
+
+	if (svm->vcpu.msr.rdtscp)
+		*word &= ~BIT(INTERCEPT_RDTSCP % 32);
+	else
+		*word |= BIT(INTERCEPT_RDTSCP % 32);
+}
+
+void svm_cpuid_changed(struct hv_vcpu *vcpu)
+{
+	svm_update_rdtscp(to_svm(vcpu));
 }
 
 void svm_set_cr4(struct svm_vcpu *svm, u64 cr4)
@@ -100,6 +119,9 @@ void svm_vmcb_reset(struct svm_vcpu *svm)
 	ctl->int_ctl = V_INTR_MASKING_MASK;	/* host IF rules host IRQs */
 	ctl->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	ctl->nested_cr3 = svm->vcpu.vm->mmu.root_pa;
+	/* What INIT keeps (SDM 10.1.1): the TSC and what the CPUID allows. */
+	ctl->tsc_offset = svm->vcpu.msr.tsc_offset;
+	svm_update_rdtscp(svm);
 	svm->asid_generation = 0;		/* new ASID, clean TLB */
 	svm->nmi_masked = false;		/* INIT unblocks NMIs */
 	svm->awaiting_iret = false;

@@ -7,8 +7,10 @@
  * FS/GS base and SYSENTER_* are switched by the VMCS itself (SDM 27.3.2,
  * 28.5), and KERNEL_GS_BASE, STAR, LSTAR, CSTAR and SFMASK, which VT-x
  * leaves alone, are swapped by vmx/run.c around every entry.  Every other
- * MSR exits to core/msr.c, which emulates the few a guest needs without
- * CPUID and raises #GP for the rest, as KVM does by default.
+ * MSR exits to core/msr.c, which emulates the ones in its table and
+ * raises #GP for the rest, as KVM does by default.  The bitmap is the
+ * same for every vCPU: what passes through does not depend on the
+ * guest's CPUID (TSC_AUX, which does, always exits: hv switches it).
  */
 #define pr_fmt(fmt) "hv: VT-x: " fmt
 
@@ -75,23 +77,56 @@ void vmx_msr_bitmap_exit(void)
 	vmx_msr_bitmap = NULL;
 }
 
+/* The guest's values of vmx_swap_msrs, swapped in by vmx/run.c. */
+static u64 *vmx_swap_msr(struct vmx_vcpu *vmx, u32 msr)
+{
+	int i;
+
+	for (i = 0; i < VMX_NR_SWAP_MSRS; i++)
+		if (vmx_swap_msrs[i] == msr)
+			return &vmx->msrs[i];
+	return NULL;
+}
+
+/* SYSENTER_* live in the VMCS (SDM 25.4.2), switched by entry and exit. */
+static u32 vmx_sysenter_field(u32 msr)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS:
+		return GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP:
+		return GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP:
+		return GUEST_SYSENTER_EIP;
+	default:
+		return 0;
+	}
+}
+
 /* The MSRs core/msr.c keeps in the VMCS (it has checked the values). */
 int vmx_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 *swap = vmx_swap_msr(vmx, msr);
+	u32 field = vmx_sysenter_field(msr);
 	int r = 0;
 
+	if (swap) {
+		*val = *swap;
+		return 0;
+	}
+	if (field) {
+		vmx_vmcs_get(vmx);
+		*val = vmcs_read(field);
+		vmx_vmcs_put(vmx);
+		return 0;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		*val = vmx->efer;
 		break;
 	case MSR_IA32_CR_PAT:
 		*val = vmx->pat;
-		break;
-	case MSR_IA32_TSC:
-		vmx_vmcs_get(vmx);
-		*val = rdtsc() + vmcs_read(TSC_OFFSET);
-		vmx_vmcs_put(vmx);
 		break;
 	default:
 		r = -EINVAL;
@@ -102,9 +137,20 @@ int vmx_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 int vmx_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 *swap = vmx_swap_msr(vmx, msr);
+	u32 field = vmx_sysenter_field(msr);
 	int r = 0;
 
+	if (swap) {
+		*swap = val;
+		return 0;
+	}
 	vmx_vmcs_get(vmx);
+	if (field) {
+		vmcs_write(field, val);
+		vmx_vmcs_put(vmx);
+		return 0;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		vmx->efer = val;
@@ -115,12 +161,40 @@ int vmx_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 		if (vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT)
 			vmcs_write(GUEST_IA32_PAT, val);
 		break;
-	case MSR_IA32_TSC:
-		vmcs_write(TSC_OFFSET, val - rdtsc());
-		break;
 	default:
 		r = -EINVAL;
 	}
 	vmx_vmcs_put(vmx);
 	return r;
+}
+
+/* SDM 26.3: RDTSC, RDTSCP and RDMSR of the TSC read it plus this. */
+void vmx_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_vmcs_get(vmx);
+	vmcs_write(TSC_OFFSET, offset);
+	vmx_vmcs_put(vmx);
+}
+
+/*
+ * "Enable RDTSCP" when the guest's CPUID offers RDTSCP or RDPID (which
+ * the control governs too), as KVM; #UD otherwise.
+ */
+void vmx_cpuid_changed(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 proc2;
+
+	if (!vmx_caps.rdtscp)
+		return;
+	vmx_vmcs_get(vmx);
+	proc2 = vmcs_read(SECONDARY_VM_EXEC_CONTROL);
+	if (vcpu->msr.tsc_aux)
+		proc2 |= SECONDARY_EXEC_ENABLE_RDTSCP;
+	else
+		proc2 &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
+	vmx_vmcs_put(vmx);
 }

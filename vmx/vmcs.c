@@ -371,7 +371,8 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 	vmx->pat = VMX_DEFAULT_PAT;
 	if (vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT)
 		vmcs_write(GUEST_IA32_PAT, vmx->pat);
-	vmcs_write(TSC_OFFSET, 0);
+	/* INIT keeps the TSC (SDM 10.1.1); the core owns its offset. */
+	vmcs_write(TSC_OFFSET, vmx->vcpu.msr.tsc_offset);
 	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
 	vmcs_write(GUEST_RIP, 0xfff0);
 	vmcs_write(GUEST_RSP, 0);

@@ -123,9 +123,17 @@ static int vmx_setup_controls(void)
 			   SECONDARY_EXEC_ENABLE_EPT |
 			   SECONDARY_EXEC_UNRESTRICTED_GUEST,
 			   SECONDARY_EXEC_ENABLE_VPID |
-			   SECONDARY_EXEC_WBINVD_EXITING, &vmx_caps.proc2);
+			   SECONDARY_EXEC_WBINVD_EXITING |
+			   SECONDARY_EXEC_ENABLE_RDTSCP, &vmx_caps.proc2);
 	if (r)
 		return r;
+	/*
+	 * RDTSCP raises #UD unless "enable RDTSCP" is set (SDM 26.3), which
+	 * hv sets per vCPU when the guest's CPUID has it; without the
+	 * control hv cannot offer it.
+	 */
+	vmx_caps.rdtscp = vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	vmx_caps.proc2 &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
 	r = vmx_adjust_ctl("VM-exit", MSR_IA32_VMX_EXIT_CTLS,
 			   VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_EFER,
 			   VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_PAT |
@@ -322,6 +330,8 @@ static int vmx_hardware_setup(void)
 	r = vmx_check_owner();
 	if (r)
 		return r;
+	if (!vmx_caps.rdtscp)
+		hv_cpuid_supported_clear(0x80000001, 3, X86_FEATURE_RDTSCP);
 	r = vmx_msr_bitmap_init();
 	if (r)
 		return r;
@@ -497,6 +507,9 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.get_emu_state = vmx_get_emu_state,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
+	.ucode_rev = 0x100000000ULL,
+	.write_tsc_offset = vmx_write_tsc_offset,
+	.cpuid_changed = vmx_cpuid_changed,
 	.inject_event = vmx_inject_event,
 	.get_interrupt_shadow = vmx_get_interrupt_shadow,
 	.set_interrupt_shadow = vmx_set_interrupt_shadow,

@@ -28,6 +28,7 @@ struct vmx_caps {
 	u32 pin, proc, proc2, exit, entry;
 	unsigned long invept_type;	/* single-context, else global */
 	unsigned long invvpid_type;
+	bool rdtscp;			/* "enable RDTSCP" can be set */
 
 	/* VMX-preemption timer value for one host tick, or 0: not used. */
 	u32 heartbeat;
@@ -157,5 +158,7 @@ int vmx_msr_bitmap_init(void);
 void vmx_msr_bitmap_exit(void);
 int vmx_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 int vmx_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
+void vmx_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset);
+void vmx_cpuid_changed(struct hv_vcpu *vcpu);
 
 #endif /* HV_VMX_VMX_H */

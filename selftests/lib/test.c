@@ -285,3 +285,16 @@ int test_iterations(int n)
 
 	return div > 1 ? (n / div > 0 ? n / div : 1) : n;
 }
+
+bool kernel_cmdline_has(const char *word)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, word) != NULL;
+}

@@ -78,6 +78,9 @@ int test_iterations(int n);
  */
 int test_allowed_cpus(int *cpus);
 
+/* Does the kernel command line hold @word (the lab's hvlab.* facts)? */
+bool kernel_cmdline_has(const char *word);
+
 /* The newest kernel log line containing @needle, or "" (static buffer). */
 const char *kmsg_last_matching(const char *needle);
 #endif /* HV_SELFTEST_TEST_H */

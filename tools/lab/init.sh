@@ -19,6 +19,8 @@
 #                          kvm): skip every step up to that one
 #   hvlab.no_xsetbv_exit   the emulated CPU does not intercept a guest's
 #                          XSETBV (QEMU's SVM): read by selftests/cpuid
+#   hvlab.no_rdtscp_intercept  ... nor its RDTSCP (QEMU's SVM): read by
+#                          selftests/msr
 #
 # The kernel console is the first serial port (ttyS0). This script and the
 # tests write to the second one (ttyS1), which carries nothing else, so that

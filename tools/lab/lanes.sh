@@ -222,7 +222,9 @@ lab_boot_qemu() {
 	# One TCG thread: with QEMU 7.2's multi-threaded TCG the emulated
 	# machine froze under SVM guests (soft lockups in both idle tasks).
 	# hvlab.no_xsetbv_exit tells the tests that a guest's XSETBV does
-	# not exit here (QEMU's SVM ignores that intercept; lab-notes).
+	# not exit here (QEMU's SVM ignores that intercept; lab-notes), and
+	# hvlab.no_rdtscp_intercept that a guest's RDTSCP runs even when
+	# intercepted (QEMU's helper_rdtscp checks only the RDTSC one).
 	# Two NUMA nodes of 512 MB, so that selftests/coherence can migrate
 	# guest memory between nodes (move_pages). Both CPUs are on node 0:
 	# with one on each, Linux warns at boot that the two share a cache
@@ -234,7 +236,7 @@ lab_boot_qemu() {
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
-		-append "$(lab_cmdline "$mode" "$HVLAB_QEMU_FACTOR" -1 "$after") $extra hvlab.no_xsetbv_exit"
+		-append "$(lab_cmdline "$mode" "$HVLAB_QEMU_FACTOR" -1 "$after") $extra hvlab.no_xsetbv_exit hvlab.no_rdtscp_intercept"
 }
 
 # lab_boot_bochs NAME [AFTER]: the Intel VT-x lane. Bochs cannot load a

@@ -28,6 +28,8 @@
 #define HV_CHECK_EXTENSION		_IO(HVIO, 0x03)	/* arg: HV_CAP_* */
 #define HV_GET_VCPU_MMAP_SIZE		_IO(HVIO, 0x04)
 #define HV_GET_SUPPORTED_CPUID		_IOWR(HVIO, 0x05, struct hv_cpuid2)
+#define HV_GET_MSR_INDEX_LIST		_IOWR(HVIO, 0x02, struct hv_msr_list)
+#define HV_GET_MSR_FEATURE_INDEX_LIST	_IOWR(HVIO, 0x0a, struct hv_msr_list)
 
 /* ---- ioctls on a VM fd ---- */
 #define HV_CREATE_VCPU			_IO(HVIO, 0x41)	/* arg: vcpu id */
@@ -41,6 +43,8 @@
 #define HV_GET_SREGS			_IOR(HVIO, 0x83, struct hv_sregs)
 #define HV_SET_SREGS			_IOW(HVIO, 0x84, struct hv_sregs)
 #define HV_SET_SIGNAL_MASK		_IOW(HVIO, 0x8b, struct hv_signal_mask)
+#define HV_GET_MSRS			_IOWR(HVIO, 0x88, struct hv_msrs)
+#define HV_SET_MSRS			_IOW(HVIO, 0x89, struct hv_msrs)
 #define HV_SET_CPUID2			_IOW(HVIO, 0x90, struct hv_cpuid2)
 #define HV_GET_CPUID2			_IOWR(HVIO, 0x91, struct hv_cpuid2)
 #define HV_GET_XCRS			_IOR(HVIO, 0xa6, struct hv_xcrs)
@@ -72,6 +76,7 @@
 #define HV_CAP_MULTI_ADDRESS_SPACE	118
 #define HV_CAP_MAX_VCPU_ID		128
 #define HV_CAP_IMMEDIATE_EXIT		136
+#define HV_CAP_GET_MSR_FEATURES		153
 
 /* ---- memory slots ---- */
 #define HV_MEM_LOG_DIRTY_PAGES		(1U << 0)
@@ -153,6 +158,24 @@ struct hv_xcrs {
 	__u32 flags;
 	struct hv_xcr xcrs[HV_MAX_XCRS];
 	__u64 padding[16];
+};
+
+/* ---- model-specific registers (HV_GET/SET_MSRS, the index lists) ---- */
+struct hv_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+struct hv_msrs {
+	__u32 nmsrs;		/* entries to read or write */
+	__u32 pad;
+	struct hv_msr_entry entries[];
+};
+
+struct hv_msr_list {
+	__u32 nmsrs;		/* in: room; out: the list's length */
+	__u32 indices[];
 };
 
 struct hv_signal_mask {
