@@ -241,6 +241,26 @@ static void nop_handler(int sig)
 	(void)sig;
 }
 
+/*
+ * QEMU's TCG (the AMD-V lane's emulator) aborts the whole emulated machine
+ * when a guest takes an interrupt through a TR that is not present, or,
+ * outside long mode with a stack switch, whose type is not an available
+ * TSS (cpu_abort "invalid tss" / "invalid tss type" in
+ * target/i386/tcg/seg_helper.c, QEMU 7.2).  A busy TSS (type 11, the reset
+ * state's) is what hardware holds there, and what VMRUN hands QEMU from the
+ * VMCB.  With --tcg-safe every SET_SREGS the fuzzer makes gets a present
+ * TR of type 1 or 9 instead: hardware would not care, the lane would die.
+ */
+static void tcg_safe_sregs(struct hv_sregs *sr)
+{
+	if (!W.o->tcg_safe)
+		return;
+	sr->tr.present = 1;
+	sr->tr.type = (sr->tr.type & 8) | 1;
+}
+
+static void tcg_safe_vcpu(int fd);
+
 /* ---- operations ---- */
 
 static const u64 caps[] = { 0, 1, 3, 7, 9, 10, 16, 21, 30, 40, 56, 66, 81,
@@ -265,7 +285,10 @@ static u64 gen_blob_arg(struct rng *r, unsigned long nr)
 	/* Small counts in the first words: many KVM structures start with one. */
 	if (rng_one_in(r, 2))
 		*(u32 *)T->s.rw = (u32)gen_count(r, 16);
-	return gen_ptr(r, &T->s, T->s.rw, len, run_get(rng_below(r, NR_VCPU)));
+	if (_IOC_NR(nr) == _IOC_NR(HV_SET_SREGS) && _IOC_TYPE(nr) == HVIO)
+		tcg_safe_sregs((void *)T->s.rw);
+	return gen_ptr(r, &T->s, T->s.rw, len,
+		       W.o->tcg_safe ? NULL : run_get(rng_below(r, NR_VCPU)));
 }
 
 static void op_open_dev(const struct op *op, struct rng *r)
@@ -421,6 +444,7 @@ static void op_create_vcpu(const struct op *op, struct rng *r)
 	     (unsigned long long)id, ret, ret < 0 ? strerror(errno) : "ok");
 	if (ret >= 0) {
 		STAT_ADD(vcpus, 1);
+		tcg_safe_vcpu(ret);
 		W.vcpu_vm[slot] = vm;
 		res_put(RES_VCPU, slot, ret);
 	}
@@ -595,6 +619,7 @@ static void op_vcpu_ioctl(const struct op *op, struct rng *r)
 		if (rng_one_in(r, 8))
 			rng_bytes(r, buf, sizeof(struct hv_sregs));
 		mutate_sregs(r, (void *)buf);
+		tcg_safe_sregs((void *)buf);
 		nr = HV_SET_SREGS;
 		len = sizeof(struct hv_sregs);
 		break;
@@ -602,7 +627,9 @@ static void op_vcpu_ioctl(const struct op *op, struct rng *r)
 		struct hv_signal_mask *m = (void *)buf;
 		u64 set = gen_u64(r);
 
-		if (rng_pct(r, 90))
+		/* Blocking the run timer's signal leaves a spinning guest
+		 * to the supervisor's SIGKILL: rarely. */
+		if (rng_pct(r, 97))
 			set &= ~(1ULL << (SIGUSR1 - 1) | 1ULL << (SIGUSR2 - 1));
 		m->len = rng_pct(r, 85) ? 8 : (u32)gen_count(r, 8);
 		memcpy(m->sigset, &set, 8);
@@ -652,7 +679,8 @@ static void op_vcpu_ioctl(const struct op *op, struct rng *r)
 		     (unsigned long long)arg, ret, ret < 0 ? strerror(errno) : "ok");
 		return;
 	}
-	arg = gen_ptr(r, &T->s, buf, len, run_get(op->a));
+	arg = gen_ptr(r, &T->s, buf, len, W.o->tcg_safe && nr == HV_SET_SREGS ?
+		      NULL : run_get(op->a));
 	ret = xioctl(fd, nr, arg);
 	vlog("ioctl(%d, %#lx, %#llx) -> %ld (%s)", fd, nr,
 	     (unsigned long long)arg, ret, ret < 0 ? strerror(errno) : "ok");
@@ -834,6 +862,7 @@ static void op_guest_setup(const struct op *op, struct rng *r)
 		gen_xcrs(r, (void *)T->s.rw);
 		xioctl(fd, HV_SET_XCRS, (u64)(uintptr_t)T->s.rw);
 	}
+	tcg_safe_sregs(&sregs);
 	ret = xioctl(fd, HV_SET_SREGS, (u64)(uintptr_t)&sregs);
 	vlog("guest %s in slot %u (gpa %#llx size %#llx): SET_SREGS -> %ld (%s)",
 	     guest_mode_name(mode), s.slot, (unsigned long long)s.gpa,
@@ -892,7 +921,7 @@ static void disarm_timer(void)
 }
 
 /* handle_exit() on a mapping another thread may unmap: true to stop. */
-static bool guarded_exit(struct hv_run *run, struct rng *r)
+static bool guarded_exit(struct hv_run *run, struct rng *r, u32 *why)
 {
 	volatile bool stop = true;
 	volatile u32 reason = ~0U;
@@ -906,12 +935,25 @@ static bool guarded_exit(struct hv_run *run, struct rng *r)
 		STAT_ADD(faults, 1);
 	}
 	vlog("RUN -> exit %u", reason);
+	*why = reason;
 	return stop;
+}
+
+/* After a shutdown (INIT on AMD-V), TR is the reset state's busy TSS. */
+static void tcg_safe_vcpu(int fd)
+{
+	struct hv_sregs sr;
+
+	if (W.o->tcg_safe && !xioctl(fd, HV_GET_SREGS, (u64)(uintptr_t)&sr)) {
+		tcg_safe_sregs(&sr);
+		xioctl(fd, HV_SET_SREGS, (u64)(uintptr_t)&sr);
+	}
 }
 
 static void op_run(const struct op *op, struct rng *r)
 {
 	int c = op->a % NR_VCPU, fd = res_get(RES_VCPU, c), n, i;
+	u32 reason = ~0U;
 	struct hv_run *run;
 	long ret;
 
@@ -943,8 +985,10 @@ static void op_run(const struct op *op, struct rng *r)
 			break;
 		}
 		STAT_ADD(runs_ok, 1);
-		if (run && guarded_exit(run, r))
+		if (run && guarded_exit(run, r, &reason))
 			break;
+		if (reason == HV_EXIT_SHUTDOWN)
+			tcg_safe_vcpu(fd);
 	}
 }
 

@@ -146,6 +146,7 @@ struct exec_opts {
 	bool verbose;		/* print every operation with its result */
 	bool fail_nth;		/* /proc/thread-self/fail-nth usable */
 	bool is_kvm;
+	bool tcg_safe;		/* avoid guest state that aborts QEMU's TCG */
 	double op_budget;	/* seconds an iteration may run its ops */
 	struct stats *stats;	/* shared with the supervisor */
 };

@@ -46,6 +46,8 @@ static const char usage[] =
 "  --no-minimize      on a finding, do not try to reproduce and minimize it\n"
 "  --minimize-time S  time for that [300]\n"
 "  --stats-every S    progress line every S seconds [10]\n"
+"  --tcg-safe         keep guest state QEMU's TCG cannot take (the lab's AMD-V\n"
+"                     lane; Documentation/fuzzing.md)\n"
 "exit status: 0 no finding, 1 a finding, 2 usage, 4 no device (skip)\n";
 
 static struct {
@@ -70,6 +72,7 @@ static struct {
 	bool minimize;
 	double minimize_time;
 	double stats_every;
+	bool tcg_safe;
 	const char *argv0;
 } O = {
 	.dev = "/dev/hv", .time = 60, .procs = 2, .max_ops = 120,
@@ -218,8 +221,9 @@ static void print_reproducer(const u64 *iters, int n, int ops, const bool *skip)
 {
 	int i, first = 1;
 
-	printf("fuzz: reproduce: fuzz --dev %s --seed %#llx --max-ops %d --iter-time %g --iters ",
-	       O.dev, (unsigned long long)O.seed, O.max_ops, O.iter_time);
+	printf("fuzz: reproduce: fuzz --dev %s --seed %#llx --max-ops %d --iter-time %g%s --iters ",
+	       O.dev, (unsigned long long)O.seed, O.max_ops, O.iter_time,
+	       O.tcg_safe ? " --tcg-safe" : "");
 	for (i = 0; i < n; i++)
 		printf("%s%llu", i ? "," : "", (unsigned long long)iters[i]);
 	if (ops >= 0)
@@ -481,6 +485,7 @@ static void parse_options(int argc, char **argv)
 		{ "no-kmemleak", 0, NULL, 'N' }, { "no-fail-nth", 0, NULL, 'F' },
 		{ "hung-secs", 1, NULL, 'H' }, { "no-minimize", 0, NULL, 'M' },
 		{ "minimize-time", 1, NULL, 'I' }, { "stats-every", 1, NULL, 'E' },
+		{ "tcg-safe", 0, NULL, 'Q' },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	bool seeded = false;
@@ -519,6 +524,7 @@ static void parse_options(int argc, char **argv)
 		case 'M': O.minimize = false; break;
 		case 'I': O.minimize_time = atof(optarg); break;
 		case 'E': O.stats_every = atof(optarg); break;
+		case 'Q': O.tcg_safe = true; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -705,6 +711,7 @@ int main(int argc, char **argv)
 	eopts = (struct exec_opts) {
 		.dev = O.dev, .verbose = O.verbose, .fail_nth = O.fail_nth,
 		.is_kvm = strstr(O.dev, "kvm") != NULL, .op_budget = O.iter_time,
+		.tcg_safe = O.tcg_safe,
 		.stats = stats,
 	};
 	kmsg_fd = kmsg_open();

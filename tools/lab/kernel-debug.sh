@@ -23,6 +23,7 @@
 
 # lab_debug_kernel: find or build the debug kernel; set DEBUG_KVER,
 # DEBUG_KDIR (build tree) and DEBUG_KROOT (extracted-image layout).
+# shellcheck disable=SC2034 # the DEBUG_* variables are for the caller
 lab_debug_kernel() {
 	local lab_dir tarball=/usr/src/linux-source-6.1.tar.xz
 	local cache=${HVLAB_CACHE:-$HOME/.cache/hv-lab}/kernel-debug

@@ -198,13 +198,18 @@ lab_boot() {
 }
 
 # lab_boot_qemu BOOT NAME [AFTER]: the AMD-V lane. BOOT is main (with nested
-# paging) or nosupport (without); NAME names its logs; AFTER resumes a boot
-# that died (hvlab.after).
+# paging), nosupport (without) or fuzz (the fuzzer's runs, FUZZ_LIST, by
+# the hypervisors FUZZ_HVS [hv], with HVLAB_FUZZ_APPEND on the command
+# line); NAME names its logs; AFTER resumes a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt
 	if [ "$boot" = nosupport ]; then
 		suite=nosupport
 		npt=-npt
+	fi
+	if [ "$boot" = fuzz ]; then
+		suite=fuzz
+		local HVS=${FUZZ_HVS:-hv} HVLAB_APPEND="${HVLAB_APPEND:-} ${HVLAB_FUZZ_APPEND:-}"
 	fi
 	# One TCG thread: with QEMU 7.2's multi-threaded TCG the emulated
 	# machine froze under SVM guests (soft lockups in both idle tasks).
@@ -294,7 +299,7 @@ lab_resume_left() {
 	esac
 }
 
-# lab_lane LANE BOOT: one boot (svm main, svm nosupport or vmx main); while
+# lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm fuzz or vmx main); while
 # it dies in a step and tests are left, boot again to run them (at most
 # HVLAB_RESUMES more boots, the last of which skips what is left of hv for the
 # reference). Returns non-zero if any of the boots failed.
@@ -305,6 +310,10 @@ lab_lane() {
 		name=$lane-nosupport
 		list=$NOSUP_LIST
 		hvs=hv
+	elif [ "$boot" = fuzz ]; then
+		name=$lane-fuzz
+		list=$FUZZ_LIST
+		hvs=${FUZZ_HVS:-hv}
 	fi
 	local base=$name
 	while :; do
