@@ -58,36 +58,41 @@ lab_debug_kernel() {
 		mv "$src.tmp" "$src"
 	fi
 	t0=$SECONDS
-	(
-		set -e
-		cd "$src"
-		make O="$dir/obj" x86_64_defconfig
-		scripts/kconfig/merge_config.sh -m -O "$dir/obj" "$dir/obj/.config" \
-			"$lab_dir/kernel-debug.config"
-		make O="$dir/obj" olddefconfig
+	# A child shell, so that -e holds (in a subshell tested by || it
+	# would not).
+	if ! SRC=$src DIR=$dir CONFIG=$lab_dir/kernel-debug.config JOBS=$jobs \
+		bash -euo pipefail -c '
+		cd "$SRC"
+		make O="$DIR/obj" x86_64_defconfig
+		scripts/kconfig/merge_config.sh -m -O "$DIR/obj" "$DIR/obj/.config" "$CONFIG"
+		make O="$DIR/obj" olddefconfig
 		# Every option asked for must have survived olddefconfig.
-		grep -E '^(CONFIG_|# CONFIG_)' "$lab_dir/kernel-debug.config" |
+		missing=$(grep -E "^(CONFIG_|# CONFIG_)" "$CONFIG" |
 			while read -r line; do
-				grep -qxF "$line" "$dir/obj/.config" ||
-					{ echo "kernel-debug: not in .config: $line"; exit 1; }
-			done
-		nice -n 19 make O="$dir/obj" -j"$jobs" bzImage modules
-		kver=$(make -s O="$dir/obj" kernelrelease)
-		echo "$kver" >"$dir/kver"
-		make O="$dir/obj" INSTALL_MOD_PATH="$dir/root" INSTALL_MOD_STRIP=1 \
+				grep -qxF "$line" "$DIR/obj/.config" || echo "$line"
+			done)
+		if [ -n "$missing" ]; then
+			echo "kernel-debug: not in .config (a dependency is missing):"
+			echo "$missing"
+			exit 1
+		fi
+		nice -n 19 make O="$DIR/obj" -j"$JOBS" bzImage modules
+		kver=$(make -s O="$DIR/obj" kernelrelease)
+		echo "$kver" >"$DIR/kver"
+		make O="$DIR/obj" INSTALL_MOD_PATH="$DIR/root" INSTALL_MOD_STRIP=1 \
 			modules_install
-		mkdir -p "$dir/root/boot"
-		cp "$dir/obj/arch/x86/boot/bzImage" "$dir/root/boot/vmlinuz-$kver"
-		cp "$dir/obj/.config" "$dir/root/boot/config-$kver"
+		mkdir -p "$DIR/root/boot"
+		cp "$DIR/obj/arch/x86/boot/bzImage" "$DIR/root/boot/vmlinuz-$kver"
+		cp "$DIR/obj/.config" "$DIR/root/boot/config-$kver"
 		# An external module needs the configured tree, its scripts and
 		# objtool, Module.symvers: not the objects.
-		find "$dir/obj" -name '*.o' ! -path "$dir/obj/scripts/*" \
-			! -path "$dir/obj/tools/*" -delete
-		find "$dir/obj" -name '*.ko' -delete
-	) >"$dir/build.log" 2>&1 || {
+		find "$DIR/obj" -name "*.o" ! -path "$DIR/obj/scripts/*" \
+			! -path "$DIR/obj/tools/*" -delete
+		find "$DIR/obj" -name "*.ko" -delete
+		' >"$dir/build.log" 2>&1; then
 		tail -n 30 "$dir/build.log" >&2
 		lab_die "debug kernel build failed: $dir/build.log"
-	}
+	fi
 	echo $((SECONDS - t0)) >"$dir/build.secs"
 	touch "$dir/done"
 	lab_log "debug kernel: built $(cat "$dir/kver") in $((SECONDS - t0))s"
