@@ -8,6 +8,8 @@
 #                         emulated lanes (see Documentation/testing.md)
 #   make selftests        build the selftests only
 #   make demo             boot the AMD-V lane and run the example VMM's guest
+#   make fuzz             fuzz hv in the AMD-V lane on a debug kernel for
+#                         FUZZ_TIME seconds [1800] (Documentation/fuzzing.md)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -39,4 +41,8 @@ check:
 demo:
 	tools/lab/demo
 
-.PHONY: all kdir-check modules install clean selftests check demo
+FUZZ_TIME ?= 1800
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) tools/lab/fuzz
+
+.PHONY: all kdir-check modules install clean selftests check demo fuzz

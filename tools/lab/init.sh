@@ -8,6 +8,10 @@
 #                          (stock kvm_amd or kvm_intel) runs it again
 #   hvlab.mode=nosupport   hv only runs /lab/nosupport.list, which loads
 #                          hv itself (a CPU it must refuse)
+#   hvlab.mode=fuzz        each hypervisor of hvlab.hvs runs /lab/fuzz.list
+#                          ("name timeout fuzzer-options..."): the fuzzer,
+#                          /lab/fuzz/fuzz, between its module's load and
+#                          unload (Documentation/fuzzing.md)
 #   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
 #   hvlab.tfactor=N        multiply every test's timeout by N
 #   hvlab.guests=1         also run /lab/guests.list (both lanes' main boot)
@@ -177,6 +181,19 @@ run_list() {
 	exec 3<&-
 }
 
+# run_fuzz HV DEVICE: one step per line of /lab/fuzz.list, suite fuzz.
+run_fuzz() {
+	[ -s /lab/fuzz.list ] || return 0
+	exec 3</lab/fuzz.list
+	while read -r f_name f_limit f_args <&3; do
+		case $f_name in '' | '#'*) continue ;; esac
+		# shellcheck disable=SC2086 # the options, one word each
+		step "$1" fuzz "$f_name" $((f_limit * tfactor)) \
+			/lab/fuzz/fuzz --dev "$2" $f_args
+	done
+	exec 3<&-
+}
+
 wants() {
 	case ",$hvs," in *",$1,"*) return 0 ;; esac
 	return 1
@@ -248,6 +265,23 @@ main)
 	;;
 nosupport)
 	run_list hv /dev/hv nosupport /lab/nosupport.list
+	;;
+fuzz)
+	if wants hv; then
+		step hv fuzz @load $((120 * tfactor)) modprobe hv
+		run_fuzz hv /dev/hv
+		if [ -d /sys/module/hv ]; then
+			step hv fuzz @unload $((120 * tfactor)) rmmod hv
+		fi
+	fi
+	if wants kvm; then
+		case $vendor in
+		AuthenticAMD) kvm=kvm_amd ;;
+		*) kvm=kvm_intel ;;
+		esac
+		step kvm fuzz @load $((120 * tfactor)) modprobe $kvm
+		run_fuzz kvm /dev/kvm
+	fi
 	;;
 *)
 	echo "HVLAB-INFO error: unknown hvlab.mode=$mode"

@@ -12,6 +12,8 @@
 #   /lab/tests.list            the tests of the main boots
 #   /lab/guests.list           the guest-running tests (hvlab.guests=1)
 #   /lab/nosupport.list        the tests of the no-NPT boot
+#   /lab/fuzz/fuzz, /lab/fuzz.list  the fuzzer and its runs (FUZZ_BIN,
+#                              FUZZ_LIST), for the fuzz boot
 #   /lib*/...                  the shared libraries of the dynamic binaries
 #
 # The tests load and unload modules themselves through libkmod, so the
@@ -132,6 +134,13 @@ lab_build_initramfs() {
 			lab_die "selftest $name is listed but make -C selftests built no $ST_OUT/$name"
 	done < <(cat "$MAIN_LIST" "$GUEST_LIST" "$NOSUP_LIST")
 	lab_copy_libs "$stage" "$stage/usr/bin/kmod" "$stage"/lab/selftests/*
+
+	# The fuzzer (a static binary) and what the fuzz boot runs.
+	if [ -n "${FUZZ_BIN:-}" ]; then
+		mkdir -p "$stage/lab/fuzz"
+		cp "$FUZZ_BIN" "$stage/lab/fuzz/fuzz"
+		cp "$FUZZ_LIST" "$stage/lab/fuzz.list"
+	fi
 
 	install -m 755 "$LAB_DIR/init.sh" "$stage/init"
 	# The kernel opens /dev/console for init before anything is mounted (init

@@ -198,9 +198,11 @@ lab_boot() {
 }
 
 # lab_boot_qemu BOOT NAME [AFTER]: the AMD-V lane. BOOT is main (with nested
-# paging), nosupport (without) or la57 (main's CPU with 5-level paging, the
-# guest tests only, results under lane svm-la57); NAME names its logs;
-# AFTER resumes a boot that died (hvlab.after).
+# paging), nosupport (without), la57 (main's CPU with 5-level paging, the
+# guest tests only, results under lane svm-la57) or fuzz (the fuzzer's runs,
+# FUZZ_LIST, by the hypervisors FUZZ_HVS [hv], with HVLAB_FUZZ_APPEND on the
+# command line); NAME names its logs; AFTER resumes a boot that died
+# (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
 	local mode=$1 extra="hvlab.guests=1"
@@ -208,6 +210,10 @@ lab_boot_qemu() {
 	nosupport)
 		suite=nosupport
 		npt=-npt
+		;;
+	fuzz)
+		suite=fuzz
+		local HVS=${FUZZ_HVS:-hv} HVLAB_APPEND="${HVLAB_APPEND:-} ${HVLAB_FUZZ_APPEND:-}"
 		;;
 	la57)
 		# AMD walks nested tables with the host's paging depth: hv must
@@ -309,8 +315,8 @@ lab_resume_left() {
 	esac
 }
 
-# lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm la57 or vmx
-# main); while
+# lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm la57, svm fuzz
+# or vmx main); while
 # it dies in a step and tests are left, boot again to run them (at most
 # HVLAB_RESUMES more boots, the last of which skips what is left of hv for the
 # reference). Returns non-zero if any of the boots failed.
@@ -324,6 +330,10 @@ lab_lane() {
 	elif [ "$boot" = la57 ]; then
 		name=$lane-la57
 		list=$GUEST_LIST
+	elif [ "$boot" = fuzz ]; then
+		name=$lane-fuzz
+		list=$FUZZ_LIST
+		hvs=${FUZZ_HVS:-hv}
 	fi
 	local base=$name
 	while :; do
