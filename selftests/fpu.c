@@ -241,11 +241,12 @@ static void test_reset_state(void)
 	struct vcpu *vcpu = vcpu_new(vm, 0);
 	static struct xsave_area x;
 	struct hv_fpu f, zero;
+	int r;
 
 	memset(&zero, 0, sizeof(zero));
 	memset(&f, 0xaa, sizeof(f));
-	ktap_result(!ioctl_ret(vcpu->fd, HV_GET_FPU, (unsigned long)&f) &&
-		    f.fcw == 0x37f && f.fsw == 0 && f.ftwx == 0 && f.pad1 == 0 &&
+	r = ioctl_ret(vcpu->fd, HV_GET_FPU, (unsigned long)&f);
+	ktap_result(!r && f.fcw == 0x37f && f.fsw == 0 && f.ftwx == 0 && f.pad1 == 0 &&
 		    f.last_opcode == 0 && f.last_ip == 0 && f.last_dp == 0 &&
 		    !memcmp(f.fpr, zero.fpr, sizeof(f.fpr)) &&
 		    !memcmp(f.xmm, zero.xmm, sizeof(f.xmm)) &&
@@ -254,7 +255,8 @@ static void test_reset_state(void)
 		    f.fcw, f.fsw, f.ftwx, f.mxcsr);
 
 	memset(&x, 0xaa, sizeof(x));
-	ktap_result(!get_xsave(vcpu, &x) && x.fx.fcw == 0x37f && x.fx.fsw == 0 &&
+	r = get_xsave(vcpu, &x);
+	ktap_result(!r && x.fx.fcw == 0x37f && x.fx.fsw == 0 &&
 		    x.fx.ftw == 0 && x.fx.mxcsr == 0x1f80 &&
 		    x.fx.mxcsr_mask == host_mxcsr_mask &&
 		    !(x.xstate_bv & ~(XFEATURE_FP | XFEATURE_SSE_)) &&
@@ -450,6 +452,10 @@ static void test_guest_fpu(void)
 			    img[3].mxcsr);
 	memset(&x, 0xcc, sizeof(x));
 	get_xsave(vcpu, &x);
+	if (!fx_matches(&x.fx, &img[3], true)) {
+		print_fx("guest", &img[3]);
+		print_fx("KVM_GET_XSAVE", &x.fx);
+	}
 	ktap_result(fx_matches(&x.fx, &img[3], true),
 		    "KVM_GET_XSAVE after the guest ran again = its image (MXCSR %#x)",
 		    x.fx.mxcsr);
@@ -481,7 +487,17 @@ static void test_set_before_run(void)
 	ok = fpu_matches(&f, img, false) && img->mxcsr == 0x1f80;
 	if (!ok)
 		print_fx("guest", img);
-	ktap_result(ok, "KVM_SET_FPU before the first KVM_RUN: the guest's FXSAVE shows it");
+	/*
+	 * KVM 6.1 leaves XSTATE_BV 0 in a new vCPU's state and KVM_SET_FPU
+	 * does not set it: XRSTOR then puts x87 and SSE in their initial
+	 * state, and the guest never sees the values.  Recorded, not
+	 * required of the reference.
+	 */
+	if (dev_is_kvm())
+		ktap_info("KVM: KVM_SET_FPU before the first KVM_RUN %s the guest (FCW %#x)",
+			  ok ? "reaches" : "does not reach", img->fcw);
+	else
+		ktap_result(ok, "KVM_SET_FPU before the first KVM_RUN: the guest's FXSAVE shows it");
 	vm_free(vm);
 }
 
