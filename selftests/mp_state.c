@@ -70,6 +70,7 @@ static void test_no_irqchip(void)
 	u32 s0 = 0xdead, s1 = 0xdead;
 	char *page;
 	size_t i;
+	bool ok;
 	int r;
 
 	r = get_mp(bsp, &s0) | get_mp(ap, &s1);
@@ -96,8 +97,9 @@ static void test_no_irqchip(void)
 
 	/* HLT: userspace's business without an in-kernel irqchip. */
 	vcpu_enter(bsp, guest_hlt_twice, 0);
-	r = !vcpu_run_expect(bsp, HV_EXIT_HLT, "HLT") | get_mp(bsp, &s0);
-	ktap_result(!r && s0 == HV_MP_STATE_RUNNABLE,
+	ok = vcpu_run_expect(bsp, HV_EXIT_HLT, "HLT");
+	r = get_mp(bsp, &s0);
+	ktap_result(ok && !r && s0 == HV_MP_STATE_RUNNABLE,
 		    "after a HLT exit: RUNNABLE (%u)", s0);
 	r = set_mp(bsp, HV_MP_STATE_RUNNABLE);
 	ktap_result(!r && vcpu_run_expect(bsp, HV_EXIT_HLT, "second HLT"),

@@ -53,20 +53,20 @@ static void sleep_ms(long ms)
 
 /* ---- TSS and identity map ---- */
 
-/* Real mode: add 1 to AX 100 times, then OUT to port 0x90 (modes.c style). */
-asm(".pushsection .rodata\n"
-    ".globl rm_blob, rm_blob_end\n"
-    "rm_blob:\n"
-    ".code16\n"
-    "	xor %ax, %ax\n"
-    "	mov $100, %cx\n"
-    "1:	inc %ax\n"
-    "	loop 1b\n"
-    "	out %ax, $0x90\n"
-    "	hlt\n"
-    ".code64\n"
-    "rm_blob_end:\n"
-    ".popsection\n");
+/* Real mode: add 1 to AX 100 times, then OUT it to port 0x90 (as modes.c). */
+asm(
+"	.pushsection .rodata.guest16, \"a\"\n"
+"	.code16\n"
+"rm_blob:\n"
+"	xor %ax, %ax\n"
+"	mov $100, %cx\n"
+"1:	inc %ax\n"
+"	loop 1b\n"
+"	out %ax, $0x90\n"
+"	hlt\n"
+"rm_blob_end:\n"
+"	.code64\n"
+"	.popsection\n");
 extern const char rm_blob[], rm_blob_end[];
 
 static void test_tss_identity(void)
