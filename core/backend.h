@@ -137,6 +137,26 @@ struct hv_backend_ops {
 	 */
 	void (*inject_event)(struct hv_vcpu *vcpu, const struct hv_event *ev);
 
+	/*
+	 * What holds events back (core/event.c decides with it).  The
+	 * interrupt shadow after STI or MOV SS (HV_SHADOW_* bits, KVM's
+	 * KVM_X86_SHADOW_INT_*), and NMIs blocked until the guest's IRET
+	 * after an NMI.  Read and written with the vCPU loaded.
+	 */
+	u32 (*get_interrupt_shadow)(struct hv_vcpu *vcpu);
+	void (*set_interrupt_shadow)(struct hv_vcpu *vcpu, u32 shadow);
+	bool (*get_nmi_mask)(struct hv_vcpu *vcpu);
+	void (*set_nmi_mask)(struct hv_vcpu *vcpu, bool masked);
+
+	/*
+	 * Interrupts off, before an entry: make the guest exit as soon as
+	 * it can take an external interrupt (RFLAGS.IF set, no shadow), or
+	 * an NMI.  The backend turns the window off again when it exits
+	 * for it; the core asks anew before every entry that needs it.
+	 */
+	void (*enable_irq_window)(struct hv_vcpu *vcpu);
+	void (*enable_nmi_window)(struct hv_vcpu *vcpu);
+
 	/* Guest-physical mappings changed: no stale TLB entry may be used. */
 	void (*flush_guest_tlb)(struct hv_vcpu *vcpu);
 };

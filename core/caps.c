@@ -27,6 +27,9 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_DEBUGREGS:
 	case HV_CAP_MP_STATE:
 	case HV_CAP_GET_TSC_KHZ:
+	case HV_CAP_USER_NMI:
+	case HV_CAP_VCPU_EVENTS:
+	case HV_CAP_INTR_SHADOW:
 		if (!hv_backend_runs_guests())
 			return 0;
 		break;
@@ -49,6 +52,14 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	 * split and collapse, migration, swap, under a running vCPU too).
 	 */
 	case HV_CAP_SYNC_MMU:
+		return 1;
+	/*
+	 * Events with a userspace irqchip (core/event.c, selftests/events):
+	 * HV_NMI, HV_GET/SET_VCPU_EVENTS, the interrupt shadow in them.
+	 */
+	case HV_CAP_USER_NMI:
+	case HV_CAP_VCPU_EVENTS:
+	case HV_CAP_INTR_SHADOW:
 		return 1;
 	case HV_CAP_NR_VCPUS:		/* recommended: one per host CPU */
 		return min_t(long, num_online_cpus(), HV_MAX_VCPUS);

@@ -106,6 +106,10 @@ enum hv_vcpu_mode {
 	HV_IN_GUEST,		/* between the last request check and exit */
 };
 
+/* The interrupt shadow (ops->get_interrupt_shadow), KVM's encoding. */
+#define HV_SHADOW_MOV_SS	HV_X86_SHADOW_INT_MOV_SS
+#define HV_SHADOW_STI		HV_X86_SHADOW_INT_STI
+
 /* vcpu->requests bits: work the vCPU does before its next entry. */
 #define HV_REQ_TLB_FLUSH	0	/* guest-physical mappings changed */
 #define HV_REQ_TRIPLE_FAULT	1	/* an exception during #DF: shut down */
@@ -193,10 +197,14 @@ struct hv_vcpu {
 	u64 hw_exit[5];			/* [v] */
 
 	/*
-	 * Events (core/event.c): an exception raised and not yet
-	 * delivered (pending), or being delivered when an exit interrupted
-	 * it (injected); an NMI or external interrupt likewise interrupted.
-	 * The backend reports the latter in exit_event after each entry.
+	 * Events (core/event.c), KVM's model: an exception raised and not
+	 * yet delivered (pending), or whose delivery has begun (injected:
+	 * chosen for an entry, or interrupted by an exit); an external
+	 * interrupt userspace gave (HV_INTERRUPT) or whose delivery an exit
+	 * interrupted (injected); NMIs queued (HV_NMI) and not yet
+	 * delivered (pending, at most 2), or being delivered (injected).
+	 * injected_now says which of them the last entry carried.  The
+	 * backend reports the event an exit interrupted in exit_event.
 	 */
 	struct {
 		bool pending;
@@ -205,12 +213,15 @@ struct hv_vcpu {
 		bool has_error_code;
 		u32 error_code;
 	} exception;			/* [v] */
-	bool nmi_injected;		/* [v] */
 	struct {
 		bool injected;
 		u8 vector;
 	} interrupt;			/* [v] */
+	bool nmi_injected;		/* [v] */
+	u8 nmi_pending;			/* [v] */
+	u8 injected_now;		/* [v] HV_EVENT_* + 1, 0: none */
 	struct hv_exit_event exit_event;	/* [v] */
+	u64 cr8;			/* [v] TPR, loaded by the backend */
 
 	enum hv_vcpu_pending pending;	/* [v] */
 	struct {			/* [v] I/O exit in flight */
@@ -292,6 +303,12 @@ void hv_queue_emu_exception(struct hv_vcpu *vcpu,
 			    const struct hv_emu_exception *exc);
 void hv_inject_events(struct hv_vcpu *vcpu);
 void hv_complete_events(struct hv_vcpu *vcpu);
+void hv_event_post_run(struct hv_vcpu *vcpu);
+bool hv_irq_window_open(struct hv_vcpu *vcpu);
+int hv_vcpu_interrupt(struct hv_vcpu *vcpu, const struct hv_interrupt *irq);
+int hv_vcpu_nmi(struct hv_vcpu *vcpu);
+void hv_vcpu_get_events(struct hv_vcpu *vcpu, struct hv_vcpu_events *e);
+int hv_vcpu_set_events(struct hv_vcpu *vcpu, const struct hv_vcpu_events *e);
 bool hv_event_in_delivery(struct hv_vcpu *vcpu);
 void hv_clear_events(struct hv_vcpu *vcpu);
 void hv_machine_check(void);

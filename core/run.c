@@ -179,6 +179,13 @@ static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 
 	/* Back from userspace: the L1D may hold anything (core/spec.c). */
 	vcpu->l1d_flush = true;
+	/*
+	 * Without an in-kernel APIC the VMM owns the TPR: run->cr8 is
+	 * loaded on every HV_RUN, as KVM does (reserved bits: -EINVAL).
+	 */
+	if (vcpu->run->cr8 & ~0xfULL)
+		return -EINVAL;
+	vcpu->cr8 = vcpu->run->cr8;
 	r = hv_vcpu_complete_userspace(vcpu);
 	if (r <= 0)
 		return r;
@@ -199,6 +206,9 @@ static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 		r = hv_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			return r;
+		/* Userspace wants to inject an interrupt, and now it can. */
+		if (hv_irq_window_open(vcpu))
+			return 0;
 	}
 }
 
@@ -212,6 +222,7 @@ int hv_vcpu_run(struct hv_vcpu *vcpu)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
 
 	r = __hv_vcpu_run(vcpu);
+	hv_event_post_run(vcpu);
 
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &saved, NULL);

@@ -129,6 +129,7 @@ void hv_vcpu_init_regs(struct hv_vcpu *vcpu)
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
 	vcpu->regs.cr2 = 0;
+	vcpu->cr8 = 0;
 	memset(vcpu->db, 0, sizeof(vcpu->db));
 	vcpu->dr6 = HV_DR6_INIT;
 	vcpu->dr7 = HV_DR7_INIT;
@@ -175,6 +176,9 @@ static int hv_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
 	r = hv_ops->set_sregs(vcpu, sr);
 	if (!r) {
 		vcpu->regs.cr2 = sr->cr2;
+		/* As KVM: a CR8 with reserved bits leaves the TPR alone. */
+		if (!(sr->cr8 & ~0xfULL))
+			vcpu->cr8 = sr->cr8;
 		vcpu->apic_base = sr->apic_base;
 	}
 	return r;
@@ -212,6 +216,8 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	union {
 		struct hv_regs regs;
 		struct hv_sregs sregs;
+		struct hv_interrupt irq;
+		struct hv_vcpu_events events;
 	} u;
 	long r;
 
@@ -244,6 +250,7 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		memset(&u.sregs, 0, sizeof(u.sregs));
 		hv_ops->get_sregs(vcpu, &u.sregs);
 		u.sregs.cr2 = vcpu->regs.cr2;
+		u.sregs.cr8 = vcpu->cr8;
 		u.sregs.apic_base = vcpu->apic_base;
 		r = copy_to_user(argp, &u.sregs, sizeof(u.sregs)) ? -EFAULT : 0;
 		break;
@@ -282,6 +289,25 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_TSC_KHZ:
 	case HV_ENABLE_CAP:
 		r = hv_vcpu_state_ioctl(vcpu, ioctl, arg);
+		break;
+	case HV_INTERRUPT:
+		r = -EFAULT;
+		if (copy_from_user(&u.irq, argp, sizeof(u.irq)))
+			break;
+		r = hv_vcpu_interrupt(vcpu, &u.irq);
+		break;
+	case HV_NMI:
+		r = hv_vcpu_nmi(vcpu);
+		break;
+	case HV_GET_VCPU_EVENTS:
+		hv_vcpu_get_events(vcpu, &u.events);
+		r = copy_to_user(argp, &u.events, sizeof(u.events)) ? -EFAULT : 0;
+		break;
+	case HV_SET_VCPU_EVENTS:
+		r = -EFAULT;
+		if (copy_from_user(&u.events, argp, sizeof(u.events)))
+			break;
+		r = hv_vcpu_set_events(vcpu, &u.events);
 		break;
 	default:
 		r = -ENOTTY;

@@ -247,5 +247,35 @@ int main(int argc, char **argv)
 	same(offsetof(struct hv_run, s), offsetof(struct kvm_run, s), "hv_run.s offset");
 	group("struct hv_run");
 
+	/* Events (core/event.c). */
+	SAME(HV_INTERRUPT, KVM_INTERRUPT);
+	SAME(HV_NMI, KVM_NMI);
+	SAME(HV_GET_VCPU_EVENTS, KVM_GET_VCPU_EVENTS);
+	SAME(HV_SET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS);
+	SAME(HV_CAP_USER_NMI, KVM_CAP_USER_NMI);
+	SAME(HV_CAP_VCPU_EVENTS, KVM_CAP_VCPU_EVENTS);
+	SAME(HV_CAP_INTR_SHADOW, KVM_CAP_INTR_SHADOW);
+	SAME(HV_VCPUEVENT_VALID_NMI_PENDING, KVM_VCPUEVENT_VALID_NMI_PENDING);
+	SAME(HV_VCPUEVENT_VALID_SIPI_VECTOR, KVM_VCPUEVENT_VALID_SIPI_VECTOR);
+	SAME(HV_VCPUEVENT_VALID_SHADOW, KVM_VCPUEVENT_VALID_SHADOW);
+	SAME(HV_VCPUEVENT_VALID_SMM, KVM_VCPUEVENT_VALID_SMM);
+	SAME(HV_VCPUEVENT_VALID_PAYLOAD, KVM_VCPUEVENT_VALID_PAYLOAD);
+	SAME(HV_VCPUEVENT_VALID_TRIPLE_FAULT, KVM_VCPUEVENT_VALID_TRIPLE_FAULT);
+	SAME(HV_X86_SHADOW_INT_MOV_SS, KVM_X86_SHADOW_INT_MOV_SS);
+	SAME(HV_X86_SHADOW_INT_STI, KVM_X86_SHADOW_INT_STI);
+	SAME(sizeof(struct hv_interrupt), sizeof(struct kvm_interrupt));
+	SAME(sizeof(struct hv_vcpu_events), sizeof(struct kvm_vcpu_events));
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, exception);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, exception.error_code);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, interrupt);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, nmi);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, sipi_vector);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, flags);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, smi);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, triple_fault);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, exception_has_payload);
+	SAME_FIELD(hv_vcpu_events, kvm_vcpu_events, exception_payload);
+	group("events");
+
 	ktap_end();
 }

@@ -391,6 +391,28 @@ static bool check_adjust_clock(int devfd, int vmfd, long value)
 	return ok;
 }
 
+/*
+ * Events with a userspace irqchip: HV_NMI and HV_GET/SET_VCPU_EVENTS
+ * answer, and the shadow is part of the events (selftests/events
+ * delivers them in guests).
+ */
+static bool check_events(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd), vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	struct hv_vcpu_events e;
+	bool ok;
+
+	memset(&e, 0, sizeof(e));
+	ok = vcpu >= 0 && !ioctl(vcpu, HV_GET_VCPU_EVENTS, &e) &&
+	     (e.flags & HV_VCPUEVENT_VALID_SHADOW) &&
+	     !ioctl(vcpu, HV_SET_VCPU_EVENTS, &e) && !ioctl(vcpu, HV_NMI, 0) &&
+	     !ioctl(vcpu, HV_GET_VCPU_EVENTS, &e) && e.nmi.pending == 1;
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	return ok && value == 1;
+}
+
 static const struct cap_check cap_checks[] = {
 	{ HV_CAP_USER_MEMORY, "USER_MEMORY", check_user_memory },
 	{ HV_CAP_EXT_CPUID, "EXT_CPUID", check_ext_cpuid },
@@ -417,6 +439,9 @@ static const struct cap_check cap_checks[] = {
 	  check_set_identity_map_addr },
 	{ HV_CAP_ENABLE_CAP_VM, "ENABLE_CAP_VM", check_enable_cap_vm },
 	{ HV_CAP_ADJUST_CLOCK, "ADJUST_CLOCK", check_adjust_clock },
+	{ HV_CAP_USER_NMI, "USER_NMI", check_events },
+	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
+	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },
 };
 
 static const struct cap_check *find_check(int cap)

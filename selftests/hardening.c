@@ -36,6 +36,7 @@
 #include "lib/guest.h"
 
 #define PAGE		4096ULL
+#define GPA_EXTRA	0x40000000ULL	/* 1 GiB: beyond the main slot */
 
 /* KVM_GET_DIRTY_LOG: not in hv's ABI (no dirty logging yet). */
 struct test_dirty_log {
@@ -153,9 +154,9 @@ static void test_vcpu_create_emfile(void)
 	struct ucall uc;
 	pthread_t t;
 
-	c.mem = vm_add_anon_slot(vm, 1, 0, GPA_SCRATCH, c.size);
+	c.mem = vm_add_anon_slot(vm, 1, 0, GPA_EXTRA, c.size);
 	/* A running vCPU with mappings, so that invalidations kick. */
-	vcpu_enter(vcpu, guest_touch, 2, GPA_SCRATCH, 16);
+	vcpu_enter(vcpu, guest_touch, 2, GPA_EXTRA, 16);
 	TEST_REQUIRE(vcpu_expect_ucall(vcpu, UCALL_SYNC, &uc, "touch"), "guest");
 	TEST_REQUIRE(!pthread_create(&t, NULL, churn_main, &c), "thread");
 
@@ -190,7 +191,7 @@ static void test_vcpu_create_emfile(void)
 		    fd >= 0 ? "ok" : strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	vcpu_enter(vcpu, guest_touch, 2, GPA_SCRATCH, 16);
+	vcpu_enter(vcpu, guest_touch, 2, GPA_EXTRA, 16);
 	ktap_result(vcpu_expect_ucall(vcpu, UCALL_SYNC, &uc, "after"),
 		    "the VM's vCPU still runs");
 	vm_free(vm);
@@ -210,8 +211,8 @@ static void test_teardown_race(void)
 		struct ucall uc;
 		pthread_t t;
 
-		c.mem = vm_add_anon_slot(vm, 1, 0, GPA_SCRATCH, c.size);
-		vcpu_enter(vcpu, guest_touch, 2, GPA_SCRATCH, 16);
+		c.mem = vm_add_anon_slot(vm, 1, 0, GPA_EXTRA, c.size);
+		vcpu_enter(vcpu, guest_touch, 2, GPA_EXTRA, 16);
 		if (vcpu_expect_ucall(vcpu, UCALL_SYNC, &uc, "touch"))
 			ran++;
 		TEST_REQUIRE(!pthread_create(&t, NULL, churn_main, &c), "thread");
@@ -282,7 +283,7 @@ static void test_mov_cr4_page_end(void)
 	struct vm *vm = vm_new(GUEST_LONG64);
 	struct vcpu *vcpu = vcpu_new(vm, 0);
 	u64 *pd = vm_gpa2hva(vm, GPA_PD), *pt = vm_gpa2hva(vm, GPA_PT_4K);
-	u8 *code = vm_add_anon_slot(vm, 1, 0, GPA_SCRATCH, GPA_SCRATCH_SIZE);
+	u8 *code = vm_gpa2hva(vm, CODE_PAGE);	/* in the main slot */
 	static const u8 insns[16] = {
 		0x0f, 0x20, 0xe0, 0x90, 0x90, 0x90, 0x90, 0x90,
 		0x90, 0x90, 0x90, 0x90, 0x90, 0x0f, 0x22, 0xe0,
@@ -291,13 +292,13 @@ static void test_mov_cr4_page_end(void)
 	bool ok;
 	int i;
 
-	TEST_REQUIRE(pd && pt, "page tables");
+	TEST_REQUIRE(pd && pt && code, "page tables");
 	/* 4K pages for GPA_SCRATCH, the one after CODE_PAGE not present. */
 	for (i = 0; i < 512; i++)
 		pt[i] = (GPA_SCRATCH + i * PAGE) | 3;
 	pt[1] = 0;
 	pd[GPA_SCRATCH >> 21] = GPA_PT_4K | 3;
-	memcpy(code + (CODE_START - GPA_SCRATCH), insns, sizeof(insns));
+	memcpy(code + (CODE_START - CODE_PAGE), insns, sizeof(insns));
 
 	vcpu_enter(vcpu, (void *)(uintptr_t)CODE_START, 0);
 	ok = vcpu_expect_ucall(vcpu, UCALL_EXCEPTION, &uc, "mov cr4");
@@ -340,7 +341,7 @@ static void check_tsc_aux(const char *what, void (*fn)(void), int cpu)
 			    what, cpu, (unsigned long long)uc.args[0]);
 	else
 		ktap_result(cmd == UCALL_SYNC && uc.args[0] == 0,
-			    "%s in the guest on host CPU %d: the guest's TSC_AUX (0), not the host's (%#llx)",
+			    "%s in the guest on host CPU %d: the guest's TSC_AUX, 0, not the host's (read %#llx)",
 			    what, cpu, (unsigned long long)uc.args[0]);
 	vm_free(vm);
 }

@@ -276,12 +276,23 @@ static void test_slots_under_running_vcpu(void)
 	ktap_result(ok && sp.mmio_exits == exits, "and no more MMIO exits (%llu more)",
 		    (unsigned long long)(sp.mmio_exits - exits));
 
+	/*
+	 * Dirty logging is the only flag that can change on a live slot;
+	 * a device that keeps no dirty log (hv, for now) refuses it
+	 * (selftests/hardening checks that it is refused consistently).
+	 */
 	r = vm_set_slot(sp.vm, SLOT, HV_MEM_LOG_DIRTY_PAGES, SLOT_GPA, 2 * SLOT_SIZE, b);
-	b[0] = 0xb0b0;
-	ktap_result(r == 0 && spin_sees(&sp, 0xb0b0),
-		    "flags changed (dirty logging on) while running: still read (%d)", r);
-	r = vm_set_slot(sp.vm, SLOT, 0, SLOT_GPA, 2 * SLOT_SIZE, b);
-	ktap_result(r == 0, "dirty logging off again (%d)", r);
+	if (r == -EINVAL) {
+		ktap_skip("flags changed while running",
+			  "KVM_MEM_LOG_DIRTY_PAGES refused: no dirty log");
+		ktap_skip("dirty logging off again", "never on");
+	} else {
+		b[0] = 0xb0b0;
+		ktap_result(r == 0 && spin_sees(&sp, 0xb0b0),
+			    "flags changed (dirty logging on) while running: still read (%d)", r);
+		r = vm_set_slot(sp.vm, SLOT, 0, SLOT_GPA, 2 * SLOT_SIZE, b);
+		ktap_result(r == 0, "dirty logging off again (%d)", r);
+	}
 
 	r = vm_set_slot(sp.vm, SLOT, 0, SLOT2_GPA, 2 * SLOT_SIZE, b);
 	ktap_result(r == 0 && spin_sees(&sp, MMIO_MAGIC),

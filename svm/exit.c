@@ -160,10 +160,17 @@ static int svm_exit_xsetbv(struct svm_vcpu *svm)
 	return svm_skip(svm, 3);			/* 0F 01 D1 */
 }
 
-/* #DB and #AC are intercepted only to be delivered safely: reflect them. */
+/*
+ * #DB and #AC are intercepted only to be delivered safely: reflect them.
+ * A #DB of hv's own single step (an NMI window, svm/event.c) is not the
+ * guest's.
+ */
 static int svm_exit_reflect(struct svm_vcpu *svm)
 {
 	u8 vector = svm->vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
+
+	if (vector == DB_VECTOR && svm_nmi_singlestep_done(svm))
+		return 1;
 
 	/* #AC has an error code, always 0. */
 	hv_queue_exception(&svm->vcpu, vector, vector == AC_VECTOR, 0);
@@ -177,6 +184,25 @@ static int svm_exit_reflect(struct svm_vcpu *svm)
  */
 static int svm_exit_mc(struct svm_vcpu *svm)
 {
+	return 1;
+}
+
+/* The guest could take an interrupt: the window is open (svm/event.c). */
+static int svm_exit_vintr(struct svm_vcpu *svm)
+{
+	svm_disable_irq_window(svm);
+	return 1;
+}
+
+/*
+ * The IRET that ends an NMI handler, before it executes: NMIs stay
+ * blocked until it has (svm_nmi_iret_done, after the next exit).
+ */
+static int svm_exit_iret(struct svm_vcpu *svm)
+{
+	svm_clr_intercept(svm->vmcb, INTERCEPT_IRET);
+	svm->awaiting_iret = true;
+	svm->iret_rip = svm->vcpu.regs.rip;
 	return 1;
 }
 
@@ -205,6 +231,8 @@ static const svm_exit_handler svm_exit_handlers[] = {
 	[SVM_EXIT_EXCP_BASE + AC_VECTOR] = svm_exit_reflect,
 	[SVM_EXIT_EXCP_BASE + MC_VECTOR] = svm_exit_mc,
 	[SVM_EXIT_INTR]			= svm_exit_nothing,
+	[SVM_EXIT_VINTR]		= svm_exit_vintr,
+	[SVM_EXIT_IRET]			= svm_exit_iret,
 	[SVM_EXIT_NMI]			= svm_exit_nothing,
 	[SVM_EXIT_RDPMC]		= svm_exit_gp,
 	[SVM_EXIT_CPUID]		= svm_exit_cpuid,

@@ -112,8 +112,7 @@ static int svm_mov_cr(struct svm_vcpu *svm, struct svm_mov *m, u64 *reg)
 	if (m->n == 8 && !m->to_reg) {
 		if (*reg & ~0xfULL)
 			return -EINVAL;
-		svm->vmcb->control.int_ctl =
-			(svm->vmcb->control.int_ctl & ~V_TPR_MASK) | *reg;
+		svm->vcpu.cr8 = *reg;		/* into V_TPR at the next entry */
 		return 0;
 	}
 	return -EOPNOTSUPP;

@@ -77,7 +77,14 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	save->rsp = vcpu->regs.gpr[HV_RSP];
 	save->rip = vcpu->regs.rip;
 	save->rflags = vcpu->regs.rflags;
+	if (svm->nmi_singlestep)	/* an NMI window (svm/event.c) */
+		save->rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
 	save->cr2 = vcpu->regs.cr2;
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+				(vcpu->cr8 & V_TPR_MASK);
+	/* A shadow is the last exit's instruction's: over once RIP moved. */
+	if (vcpu->regs.rip != svm->exit_rip)
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 
 	/*
 	 * Without LBR virtualization the guest runs with the CPU's
@@ -133,7 +140,13 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	vcpu->regs.gpr[HV_RSP] = save->rsp;
 	vcpu->regs.rip = save->rip;
 	vcpu->regs.rflags = save->rflags;
+	if (svm->nmi_singlestep)	/* hide hv's TF/RF from everyone */
+		vcpu->regs.rflags &= ~((X86_EFLAGS_TF | X86_EFLAGS_RF) &
+				       ~svm->singlestep_rflags);
 	vcpu->regs.cr2 = save->cr2;
+	vcpu->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	svm->exit_rip = save->rip;
+	svm_nmi_iret_done(svm);
 
 	vcpu->hw_exit[0] = vmcb->control.exit_code;
 	vcpu->hw_exit[1] = vmcb->control.exit_info_1;

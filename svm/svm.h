@@ -46,6 +46,21 @@ struct svm_vcpu {
 	/* The guest's view where the VMCB holds something else. */
 	u64 cr4;			/* VMCB: + host's CR4.MCE */
 	u64 efer;			/* VMCB: + EFER.SVME */
+
+	u64 exit_rip;			/* RIP at the last exit */
+	/*
+	 * NMI blocking, which SVM does not track for an injected NMI: set
+	 * when one is injected, with IRET intercepted; the guest's IRET
+	 * exits before it executes (awaiting_iret, at iret_rip), and the
+	 * block ends once RIP moved past it.  An NMI window while the
+	 * IRET or a shadow is pending single-steps the guest
+	 * (nmi_singlestep; the guest's own TF/RF in singlestep_rflags).
+	 */
+	bool nmi_masked;
+	bool awaiting_iret;
+	u64 iret_rip;
+	bool nmi_singlestep;
+	u64 singlestep_rflags;
 };
 
 static inline struct svm_vcpu *to_svm(struct hv_vcpu *vcpu)
@@ -62,8 +77,21 @@ void svm_vcpu_init(struct hv_vcpu *vcpu);
 void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
 void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
+void svm_intercept(struct vmcb *vmcb, int bit);
+void svm_clr_intercept(struct vmcb *vmcb, int bit);
+
+/* svm/event.c */
 void svm_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev);
 void svm_collect_exit_event(struct svm_vcpu *svm);
+u32 svm_get_interrupt_shadow(struct hv_vcpu *vcpu);
+void svm_set_interrupt_shadow(struct hv_vcpu *vcpu, u32 shadow);
+bool svm_get_nmi_mask(struct hv_vcpu *vcpu);
+void svm_set_nmi_mask(struct hv_vcpu *vcpu, bool masked);
+void svm_enable_irq_window(struct hv_vcpu *vcpu);
+void svm_disable_irq_window(struct svm_vcpu *svm);
+void svm_enable_nmi_window(struct hv_vcpu *vcpu);
+void svm_nmi_iret_done(struct svm_vcpu *svm);
+bool svm_nmi_singlestep_done(struct svm_vcpu *svm);
 void svm_set_cr4(struct svm_vcpu *svm, u64 cr4);
 
 /* svm/run.c */

@@ -15,9 +15,14 @@
 /* APM Vol. 2, 15.11: a default PAT for the guest, as at reset. */
 #define SVM_DEFAULT_GPAT	0x0007040600070406ULL
 
-static void svm_intercept(struct vmcb *vmcb, int bit)
+void svm_intercept(struct vmcb *vmcb, int bit)
 {
 	vmcb->control.intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+void svm_clr_intercept(struct vmcb *vmcb, int bit)
+{
+	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
 }
 
 /* The exits hv needs; anything else the guest may do directly. */
@@ -96,6 +101,9 @@ static void svm_vmcb_init_state(struct svm_vcpu *svm)
 	ctl->int_state = 0;
 	ctl->event_inj = 0;
 	svm->asid_generation = 0;		/* new ASID, clean TLB */
+	svm->nmi_masked = false;		/* INIT unblocks NMIs */
+	svm->awaiting_iret = false;
+	svm->nmi_singlestep = false;
 
 	svm_init_seg(&save->es, data);
 	svm_init_seg(&save->ss, data);
@@ -244,7 +252,6 @@ void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	sregs->cr0 = save->cr0;
 	sregs->cr3 = save->cr3;
 	sregs->cr4 = svm->cr4;
-	sregs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
 	sregs->efer = save->efer & ~EFER_SVME;
 }
 
@@ -273,8 +280,6 @@ int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	save->cr0 = sregs->cr0;
 	save->cr3 = sregs->cr3;
 	svm_set_cr4(svm, sregs->cr4);
-	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
-				(sregs->cr8 & V_TPR_MASK);
 	save->efer = sregs->efer | EFER_SVME;
 
 	/* New paging state: no old translation may survive. */
@@ -304,61 +309,4 @@ void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu)
 	/* CS.L counts only in long mode. */
 	if (!(cpu->efer & EFER_LMA))
 		cpu->seg[HV_CS].l = 0;
-}
-
-/* ---- events (APM Vol. 2, 15.20 "Event Injection") ---- */
-
-/* Interrupts off, just before the entry: core/event.c chose @ev. */
-void svm_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-	static const u32 type[] = {
-		[HV_EVENT_EXCEPTION] = SVM_EVTINJ_TYPE_EXEPT,
-		[HV_EVENT_NMI] = SVM_EVTINJ_TYPE_NMI,
-		[HV_EVENT_INTR] = SVM_EVTINJ_TYPE_INTR,
-		[HV_EVENT_SOFT] = SVM_EVTINJ_TYPE_SOFT,
-	};
-	u32 inj = ev->vector | type[ev->type] | SVM_EVTINJ_VALID;
-
-	/* Real mode pushes no error code (KVM drops it there too). */
-	if (ev->has_error_code && (svm->vmcb->save.cr0 & X86_CR0_PE)) {
-		inj |= SVM_EVTINJ_VALID_ERR;
-		svm->vmcb->control.event_inj_err = ev->error_code;
-	}
-	svm->vmcb->control.event_inj = inj;
-}
-
-/*
- * Right after #VMEXIT: the event whose delivery the exit interrupted
- * (EXITINTINFO, APM Vol. 2, 15.7.2), for the core to deliver again.
- */
-void svm_collect_exit_event(struct svm_vcpu *svm)
-{
-	struct vmcb_control_area *ctl = &svm->vmcb->control;
-	struct hv_exit_event *x = &svm->vcpu.exit_event;
-	u32 info = ctl->exit_int_info;
-
-	/* VMRUN's own checks failed: nothing was delivered. */
-	x->entered = ctl->exit_code != (u32)SVM_EXIT_ERR;
-	x->valid = info & SVM_EXITINTINFO_VALID;
-	ctl->event_inj = 0;
-	if (!x->valid)
-		return;
-	x->ev.vector = info & SVM_EXITINTINFO_VEC_MASK;
-	x->ev.has_error_code = info & SVM_EXITINTINFO_VALID_ERR;
-	x->ev.error_code = ctl->exit_int_info_err;
-	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
-	case SVM_EXITINTINFO_TYPE_INTR:
-		x->ev.type = HV_EVENT_INTR;
-		break;
-	case SVM_EXITINTINFO_TYPE_NMI:
-		x->ev.type = HV_EVENT_NMI;
-		break;
-	case SVM_EXITINTINFO_TYPE_EXEPT:
-		x->ev.type = HV_EVENT_EXCEPTION;
-		break;
-	default:
-		x->ev.type = HV_EVENT_SOFT;
-		break;
-	}
 }

@@ -33,6 +33,8 @@
 #include <asm/nospec-branch.h>
 #include <asm/percpu.h>
 
+#include "../core/spec_asm.h"
+
 #define G(reg)	(reg * 8)
 
 /* Stack slots once the arguments are pushed (see the prologue). */
@@ -58,20 +60,8 @@ SYM_FUNC_START(svm_vmrun)
 	mov	%rdx, %rax
 1:	vmsave	%rax
 
-	/*
-	 * The guest's SPEC_CTRL, if it differs from the host's.  No return
-	 * or indirect branch may come between this and VMRUN: the host's
-	 * protections are off from here on.
-	 */
-	ALTERNATIVE_2 "jmp .Lguest_spec_ctrl_done", \
-		"", X86_FEATURE_MSR_SPEC_CTRL, \
-		"jmp .Lguest_spec_ctrl_done", X86_FEATURE_V_SPEC_CTRL
-	mov	ARG_SPEC_CTRL(%rsp), %eax
-	cmp	PER_CPU_VAR(x86_spec_ctrl_current), %eax
-	je	.Lguest_spec_ctrl_done
-	mov	$MSR_IA32_SPEC_CTRL, %ecx
-	xor	%edx, %edx
-	wrmsr
+	/* From here to VMRUN: no return, no indirect branch. */
+	HV_LOAD_GUEST_SPEC_CTRL ARG_SPEC_CTRL(%rsp)
 .Lguest_spec_ctrl_done:
 
 	mov	%rdi, %rax		/* VMCB; VMRUN takes it in RAX */

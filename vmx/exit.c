@@ -152,6 +152,21 @@ static int vmx_exit_xsetbv(struct vmx_vcpu *vmx)
 	return vmx_skip(vmx);
 }
 
+/* The guest could take an interrupt or an NMI now (vmx/event.c). */
+static int vmx_exit_irq_window(struct vmx_vcpu *vmx)
+{
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
+			CPU_BASED_INTR_WINDOW_EXITING);
+	return 1;
+}
+
+static int vmx_exit_nmi_window(struct vmx_vcpu *vmx)
+{
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
+			CPU_BASED_NMI_WINDOW_EXITING);
+	return 1;
+}
+
 /* ---- port I/O ---- */
 
 /*
@@ -218,7 +233,7 @@ static void vmx_gpr_write(struct vmx_vcpu *vmx, int reg, u64 val)
  * SDM 28.2.1 (Table 28-3): CR number in bits 3:0, access type in 5:4
  * (MOV to, MOV from, CLTS, LMSW), GPR in 11:8, LMSW source in 31:16.
  * CR0 and CR4 writes exit when they touch a bit of the guest/host mask
- * (vmx/vmcs.c); CR8 always (as SVM keeps it: vmx->cr8); CR3 only on CPUs
+ * (vmx/vmcs.c); CR8 always (the TPR is the core's: vcpu->cr8); CR3 only on CPUs
  * that force CR3 exiting.
  */
 static int vmx_exit_cr(struct vmx_vcpu *vmx)
@@ -243,7 +258,7 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
 		case 8:
 			r = val & ~0xfULL ? -EINVAL : 0;
 			if (!r)
-				vmx->cr8 = val;
+				vmx->vcpu.cr8 = val;
 			break;
 		default:
 			return vmx_exit_unexpected(vmx);
@@ -252,7 +267,7 @@ static int vmx_exit_cr(struct vmx_vcpu *vmx)
 	case 1:					/* MOV from CR */
 		if (cr != 3 && cr != 8)
 			return vmx_exit_unexpected(vmx);
-		val = cr == 3 ? vmcs_read(GUEST_CR3) : vmx->cr8;
+		val = cr == 3 ? vmcs_read(GUEST_CR3) : vmx->vcpu.cr8;
 		vmx_gpr_write(vmx, reg, val);
 		r = 0;
 		break;
@@ -319,6 +334,8 @@ typedef int (*vmx_exit_handler)(struct vmx_vcpu *vmx);
 static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= vmx_exit_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= vmx_exit_nothing,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= vmx_exit_irq_window,
+	[EXIT_REASON_NMI_WINDOW]		= vmx_exit_nmi_window,
 	[EXIT_REASON_TRIPLE_FAULT]		= vmx_exit_triple_fault,
 	[EXIT_REASON_CPUID]			= vmx_exit_cpuid,
 	[EXIT_REASON_HLT]			= vmx_exit_hlt,

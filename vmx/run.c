@@ -374,43 +374,6 @@ static void vmx_handle_exit_irqoff(struct vmx_vcpu *vmx)
 }
 
 /*
- * Right after the exit: the event whose delivery the exit interrupted
- * (IDT-vectoring information, SDM 28.2.4), for the core to deliver
- * again.  VM exits clear the valid bit of the entry's interruption
- * information (SDM 28.2.x); a failed entry left it as it was.
- */
-static void vmx_collect_exit_event(struct vmx_vcpu *vmx, bool entered,
-				   u32 info, u32 error)
-{
-	struct hv_exit_event *x = &vmx->vcpu.exit_event;
-
-	x->entered = entered;
-	x->valid = entered && (info & VECTORING_INFO_VALID_MASK);
-	if (!entered)
-		return;
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-	if (!x->valid)
-		return;
-	x->ev.vector = info & VECTORING_INFO_VECTOR_MASK;
-	x->ev.has_error_code = info & VECTORING_INFO_DELIVER_CODE_MASK;
-	x->ev.error_code = error;
-	switch (info & VECTORING_INFO_TYPE_MASK) {
-	case INTR_TYPE_EXT_INTR:
-		x->ev.type = HV_EVENT_INTR;
-		break;
-	case INTR_TYPE_NMI_INTR:
-		x->ev.type = HV_EVENT_NMI;
-		break;
-	case INTR_TYPE_HARD_EXCEPTION:
-		x->ev.type = HV_EVENT_EXCEPTION;
-		break;
-	default:
-		x->ev.type = HV_EVENT_SOFT;
-		break;
-	}
-}
-
-/*
  * Called by core/run.c with interrupts off and the guest's FPU loaded.
  * A VM-entry failure is an exit too (vmx->entry_failed, handled by
  * vmx_handle_exit); only a faulting VMX instruction, which can happen
@@ -487,5 +450,6 @@ int vmx_vcpu_enter(struct hv_vcpu *vcpu)
 	vmx_collect_exit_event(vmx, !(vmx->exit_reason &
 				      VMX_EXIT_REASONS_FAILED_VMENTRY),
 			       idt_info, idt_error);
+	vmx_recover_nmi_blocking(vmx, vcpu->hw_exit[3]);
 	return 0;
 }

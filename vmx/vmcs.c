@@ -78,7 +78,7 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	/* External interrupts and NMIs exit, and are taken by the host. */
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
 	/*
-	 * HLT, all I/O, CR8 (as SVM: the guest's TPR lives in vmx->cr8),
+	 * HLT, all I/O, CR8 (the guest's TPR is the core's: vcpu->cr8),
 	 * DR accesses (guest DR0-3 never reach the host's), RDPMC,
 	 * MONITOR/MWAIT exit; MSRs exit as the bitmap says (vmx/msr.c).
 	 */
@@ -364,7 +364,6 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 	vmcs_write(GUEST_CR3, 0);
 	vmx_write_cr4(vmx, 0);
 	vmx_write_efer(vmx, 0);
-	vmx->cr8 = 0;
 	vmcs_write(GUEST_DR7, HV_DR7_INIT);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	if (!init) {
@@ -473,7 +472,6 @@ void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 	sregs->cr0 = vmx_guest_cr0(vmx);
 	sregs->cr3 = vmcs_read(GUEST_CR3);
 	sregs->cr4 = vmx->cr4;
-	sregs->cr8 = vmx->cr8;
 	sregs->efer = vmx->efer;
 	vmx_vmcs_put(vmx);
 }
@@ -508,7 +506,6 @@ int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	vmx_write_cr0(vmx, sregs->cr0);
 	vmcs_write(GUEST_CR3, sregs->cr3);
 	vmx_write_cr4(vmx, sregs->cr4);
-	vmx->cr8 = sregs->cr8 & 0xf;
 	vmx_write_efer(vmx, sregs->efer);
 	if (pae)
 		vmx_write_pdptrs(pdpte);
@@ -542,32 +539,4 @@ void vmx_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu)
 	/* CS.L counts only in long mode. */
 	if (!(cpu->efer & EFER_LMA))
 		cpu->seg[HV_CS].l = 0;
-}
-
-/* ---- events (SDM 27.6 "Event Injection") ---- */
-
-/* Interrupts off, just before the entry: core/event.c chose @ev. */
-void vmx_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev)
-{
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	static const u32 type[] = {
-		[HV_EVENT_EXCEPTION] = INTR_TYPE_HARD_EXCEPTION,
-		[HV_EVENT_NMI] = INTR_TYPE_NMI_INTR,
-		[HV_EVENT_INTR] = INTR_TYPE_EXT_INTR,
-	};
-	u32 info;
-
-	/* Software events are executed again, never injected. */
-	if (WARN_ON_ONCE(ev->type >= ARRAY_SIZE(type)))
-		return;
-	info = ev->vector | type[ev->type] | INTR_INFO_VALID_MASK;
-	/*
-	 * Real mode pushes no error code, and VM entry refuses one there
-	 * (SDM 27.2.1.3).
-	 */
-	if (ev->has_error_code && (vmx->cr0 & X86_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
-	}
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 }

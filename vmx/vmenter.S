@@ -35,6 +35,8 @@
 #include <asm/percpu.h>
 #include <asm/unwind_hints.h>
 
+#include "../core/spec_asm.h"
+
 #define G(reg)		(reg * 8)
 #define HOST_RSP	0x6c14		/* VMCS field encoding (asm/vmx.h) */
 
@@ -60,19 +62,8 @@ SYM_FUNC_START(__vmx_vcpu_run)
 1:	vmwrite	%rsp, %rax
 	jbe	.Lvmfail
 
-	/*
-	 * The guest's SPEC_CTRL, if it differs from the host's.  No return
-	 * or indirect branch may come between this and the entry: the
-	 * host's protections are off from here on.
-	 */
-	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_MSR_SPEC_CTRL
-	mov	ARG_SPEC_CTRL(%rsp), %eax
-	cmp	PER_CPU_VAR(x86_spec_ctrl_current), %eax
-	je	.Lspec_ctrl_done
-	mov	$MSR_IA32_SPEC_CTRL, %ecx
-	xor	%edx, %edx
-	wrmsr
-.Lspec_ctrl_done:
+	/* From here to the entry: no return, no indirect branch. */
+	HV_LOAD_GUEST_SPEC_CTRL ARG_SPEC_CTRL(%rsp)
 
 	/* @resume into CF; the MOVs and VERW below leave it alone. */
 	bt	$0, %esi

@@ -88,8 +88,14 @@ static int vmx_setup_controls(void)
 {
 	int r;
 
+	/*
+	 * Virtual NMIs: the CPU tracks the blocking of the NMIs hv
+	 * injects until the guest's IRET, and can exit when it ends (the
+	 * NMI window, SDM 25.3, 26.7.6).
+	 */
 	r = vmx_adjust_ctl("pin-based", MSR_IA32_VMX_PINBASED_CTLS,
-			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			   PIN_BASED_VIRTUAL_NMIS,
 			   PIN_BASED_VMX_PREEMPTION_TIMER, &vmx_caps.pin);
 	if (r)
 		return r;
@@ -101,10 +107,15 @@ static int vmx_setup_controls(void)
 			   CPU_BASED_MOV_DR_EXITING | CPU_BASED_RDPMC_EXITING |
 			   CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
 			   CPU_BASED_USE_TSC_OFFSETTING |
-			   CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0,
+			   CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |
+			   CPU_BASED_INTR_WINDOW_EXITING |
+			   CPU_BASED_NMI_WINDOW_EXITING, 0,
 			   &vmx_caps.proc);
 	if (r)
 		return r;
+	/* The windows are there, and off until the core asks for one. */
+	vmx_caps.proc &= ~(CPU_BASED_INTR_WINDOW_EXITING |
+			   CPU_BASED_NMI_WINDOW_EXITING);
 	/* Unconditional I/O exiting is the rule: never the bitmaps. */
 	vmx_caps.proc &= ~CPU_BASED_USE_IO_BITMAPS;
 
@@ -488,5 +499,11 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.inject_event = vmx_inject_event,
+	.get_interrupt_shadow = vmx_get_interrupt_shadow,
+	.set_interrupt_shadow = vmx_set_interrupt_shadow,
+	.get_nmi_mask = vmx_get_nmi_mask,
+	.set_nmi_mask = vmx_set_nmi_mask,
+	.enable_irq_window = vmx_enable_irq_window,
+	.enable_nmi_window = vmx_enable_nmi_window,
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 };

@@ -74,14 +74,12 @@ struct vmx_vcpu {
 	bool need_flush;		/* INVEPT/INVVPID before next entry */
 
 	/*
-	 * The guest's view where the VMCS holds something else, or holds
-	 * nothing (CR8; CR2 and the debug registers are the core's).  CR0.TS
-	 * is the guest's own (not in the CR0 guest/host mask): read it from
-	 * GUEST_CR0.
+	 * The guest's view where the VMCS holds something else (CR2, CR8
+	 * and the debug registers are the core's).  CR0.TS is the guest's
+	 * own (not in the CR0 guest/host mask): read it from GUEST_CR0.
 	 */
 	u64 cr0;			/* CR0_READ_SHADOW */
 	u64 cr4;			/* CR4_READ_SHADOW */
-	u64 cr8;
 	u64 efer;			/* GUEST_IA32_EFER */
 	u64 pat;			/* GUEST_IA32_PAT if switched */
 	u64 msrs[VMX_NR_SWAP_MSRS];	/* guest values of vmx_swap_msrs */
@@ -120,7 +118,18 @@ void vmx_vcpu_init(struct hv_vcpu *vcpu);
 void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
 void vmx_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);
+
+/* vmx/event.c */
 void vmx_inject_event(struct hv_vcpu *vcpu, const struct hv_event *ev);
+void vmx_collect_exit_event(struct vmx_vcpu *vmx, bool entered, u32 info,
+			    u32 error);
+void vmx_recover_nmi_blocking(struct vmx_vcpu *vmx, u32 exit_intr_info);
+u32 vmx_get_interrupt_shadow(struct hv_vcpu *vcpu);
+void vmx_set_interrupt_shadow(struct hv_vcpu *vcpu, u32 shadow);
+bool vmx_get_nmi_mask(struct hv_vcpu *vcpu);
+void vmx_set_nmi_mask(struct hv_vcpu *vcpu, bool masked);
+void vmx_enable_irq_window(struct hv_vcpu *vcpu);
+void vmx_enable_nmi_window(struct hv_vcpu *vcpu);
 u64 vmx_guest_cr0(struct vmx_vcpu *vmx);
 int vmx_set_cr0(struct vmx_vcpu *vmx, u64 cr0);
 int vmx_set_cr3(struct vmx_vcpu *vmx, u64 cr3);

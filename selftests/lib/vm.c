@@ -129,6 +129,27 @@ static void setup_tables(struct vm *vm)
 	}
 }
 
+/*
+ * GUEST_LONG64: an interrupt gate for @vector to @handler (guest code,
+ * ending in IRETQ), and an IDT limit that covers it for @vcpu.
+ */
+void vcpu_set_idt_gate(struct vcpu *vcpu, int vector, const void *handler)
+{
+	u64 *idt = vm_gpa2hva(vcpu->vm, GPA_IDT);
+	u64 off = (u64)(uintptr_t)handler;
+	struct hv_sregs sr;
+
+	idt[2 * vector] = (off & 0xffff) | ((u64)SEL_CODE64 << 16) |
+			  (0xeULL << 40) | (1ULL << 47) |
+			  (((off >> 16) & 0xffff) << 48);
+	idt[2 * vector + 1] = off >> 32;
+	vcpu_get_sregs(vcpu, &sr);
+	if (sr.idt.limit < (vector + 1) * 16 - 1) {
+		sr.idt.limit = (vector + 1) * 16 - 1;
+		vcpu_set_sregs(vcpu, &sr);
+	}
+}
+
 /* ---- VMs and slots ---- */
 
 struct vm *vm_new(enum guest_mode mode)

@@ -143,6 +143,12 @@ void vcpu_get_sregs(struct vcpu *vcpu, struct hv_sregs *sregs);
 void vcpu_set_sregs(struct vcpu *vcpu, const struct hv_sregs *sregs);
 u64 vcpu_rip(struct vcpu *vcpu);
 
+/*
+ * GUEST_LONG64: an interrupt gate for @vector to @handler (guest code
+ * ending in IRETQ), the vCPU's IDT limit raised to cover it.
+ */
+void vcpu_set_idt_gate(struct vcpu *vcpu, int vector, const void *handler);
+
 /* Mode setup, used by vcpu_new(); exposed for tests that break it. */
 void vcpu_setup_mode(struct vcpu *vcpu, enum guest_mode mode);
 

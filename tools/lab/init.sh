@@ -197,6 +197,10 @@ else
 	echo "HVLAB-INFO swap: none (zram setup failed)"
 fi
 echo "HVLAB-INFO numa: nodes $(cat /sys/devices/system/node/online 2>/dev/null || echo '(none)')"
+# The host kernel's mitigation choices, which hv's speculation defences
+# follow (Documentation/security.md): one line, vulnerability=state.
+echo "HVLAB-INFO vulnerabilities:$(for f in /sys/devices/system/cpu/vulnerabilities/*; do
+	[ -r "$f" ] && printf ' %s=%s;' "${f##*/}" "$(tr ' ' '_' <"$f")"; done)"
 read -r t _ </proc/uptime
 echo "HVLAB-BEGIN - - @boot 60 $t"
 # Warnings and worse only: the whole boot log would take minutes to send in

@@ -64,6 +64,10 @@
 #define HV_GET_XSAVE			_IOR(HVIO, 0xa4, struct hv_xsave)
 #define HV_SET_XSAVE			_IOW(HVIO, 0xa5, struct hv_xsave)
 #define HV_GET_XSAVE2			_IOR(HVIO, 0xcf, struct hv_xsave)
+#define HV_INTERRUPT			_IOW(HVIO, 0x86, struct hv_interrupt)
+#define HV_NMI				_IO(HVIO, 0x9a)
+#define HV_GET_VCPU_EVENTS		_IOR(HVIO, 0x9f, struct hv_vcpu_events)
+#define HV_SET_VCPU_EVENTS		_IOW(HVIO, 0xa0, struct hv_vcpu_events)
 
 /*
  * Capability numbers for HV_CHECK_EXTENSION (KVM's KVM_CAP_* values).  Only
@@ -77,10 +81,13 @@
 #define HV_CAP_MP_STATE			14
 #define HV_CAP_SYNC_MMU			16
 #define HV_CAP_DESTROY_MEMORY_REGION_WORKS 21
+#define HV_CAP_USER_NMI			22
 #define HV_CAP_JOIN_MEMORY_REGIONS_WORKS 30
 #define HV_CAP_SET_IDENTITY_MAP_ADDR	37
 #define HV_CAP_ADJUST_CLOCK		39
 #define HV_CAP_INTERNAL_ERROR_DATA	40
+#define HV_CAP_VCPU_EVENTS		41
+#define HV_CAP_INTR_SHADOW		49
 #define HV_CAP_DEBUGREGS		50
 #define HV_CAP_ENABLE_CAP		54
 #define HV_CAP_XSAVE			55
@@ -251,6 +258,58 @@ struct hv_enable_cap {
 struct hv_signal_mask {
 	__u32 len;
 	__u8  sigset[];
+};
+
+/* ---- events (HV_INTERRUPT, HV_NMI, HV_CAP_VCPU_EVENTS) ---- */
+struct hv_interrupt {
+	__u32 irq;		/* the vector */
+};
+
+#define HV_VCPUEVENT_VALID_NMI_PENDING	0x00000001
+#define HV_VCPUEVENT_VALID_SIPI_VECTOR	0x00000002
+#define HV_VCPUEVENT_VALID_SHADOW	0x00000004
+#define HV_VCPUEVENT_VALID_SMM		0x00000008
+#define HV_VCPUEVENT_VALID_PAYLOAD	0x00000010
+#define HV_VCPUEVENT_VALID_TRIPLE_FAULT	0x00000020
+
+/* interrupt.shadow */
+#define HV_X86_SHADOW_INT_MOV_SS	0x01
+#define HV_X86_SHADOW_INT_STI		0x02
+
+struct hv_vcpu_events {
+	struct {
+		__u8 injected;
+		__u8 nr;
+		__u8 has_error_code;
+		__u8 pending;
+		__u32 error_code;
+	} exception;
+	struct {
+		__u8 injected;
+		__u8 nr;
+		__u8 soft;
+		__u8 shadow;
+	} interrupt;
+	struct {
+		__u8 injected;
+		__u8 pending;
+		__u8 masked;
+		__u8 pad;
+	} nmi;
+	__u32 sipi_vector;
+	__u32 flags;
+	struct {
+		__u8 smm;
+		__u8 pending;
+		__u8 smm_inside_nmi;
+		__u8 latched_init;
+	} smi;
+	struct {
+		__u8 pending;
+	} triple_fault;
+	__u8 reserved[26];
+	__u8 exception_has_payload;
+	__u64 exception_payload;
 };
 
 /* ---- the shared run structure, mmap()ed from a vCPU fd at offset 0 ---- */
