@@ -77,6 +77,16 @@ struct hv_backend_ops {
 	void (*vcpu_free)(struct hv_vcpu *vcpu);
 
 	/*
+	 * INIT (core/state.c, hv_vcpu_init): put the state the backend
+	 * keeps in its INIT configuration (SDM Vol. 3, 10.1.1, Table 10-1):
+	 * segments, descriptor tables, CR0 (keeping CD and NW), CR3, CR4,
+	 * EFER, CR8, DR7, interruptibility; the other MSRs (PAT, SYSENTER,
+	 * the TSC offset...) keep their values, as with KVM.  The core
+	 * resets its own registers after.
+	 */
+	void (*vcpu_init)(struct hv_vcpu *vcpu);
+
+	/*
 	 * The vCPU's thread got onto / is leaving host CPU @cpu.  On a CPU
 	 * going offline whose virtualization is already off, vcpu_put may
 	 * come without vcpu_load (core/vcpu.c, hv_vcpu_sched_in).

@@ -22,6 +22,11 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_EXT_CPUID:
 	case HV_CAP_XCRS:
 	case HV_CAP_SYNC_MMU:
+	case HV_CAP_XSAVE:
+	case HV_CAP_XSAVE2:
+	case HV_CAP_DEBUGREGS:
+	case HV_CAP_MP_STATE:
+	case HV_CAP_GET_TSC_KHZ:
 	case HV_CAP_USER_NMI:
 	case HV_CAP_VCPU_EVENTS:
 	case HV_CAP_INTR_SHADOW:
@@ -66,6 +71,19 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 		return HV_MAX_VCPU_ID;
 	case HV_CAP_NR_MEMSLOTS:
 		return HV_USER_MEMSLOTS;
+	/* vCPU and VM state (core/fpu.c, core/state.c, core/vm_state.c) */
+	case HV_CAP_XSAVE:		/* GET/SET_XSAVE (and GET/SET_FPU) */
+	case HV_CAP_DEBUGREGS:
+	case HV_CAP_MP_STATE:		/* RUNNABLE only: no in-kernel irqchip */
+	case HV_CAP_GET_TSC_KHZ:	/* TSC_CONTROL stays 0: no scaling */
+	case HV_CAP_SET_TSS_ADDR:
+	case HV_CAP_SET_IDENTITY_MAP_ADDR:
+	case HV_CAP_ENABLE_CAP_VM:	/* HV_CAP_MAX_VCPU_ID can be enabled */
+		return 1;
+	case HV_CAP_XSAVE2:		/* bytes HV_GET_XSAVE2 writes */
+		return hv_fpu_uabi_size();
+	case HV_CAP_ADJUST_CLOCK:	/* the flags HV_GET_CLOCK returns */
+		return HV_CLOCK_REALTIME | HV_CLOCK_HOST_TSC;
 	default:
 		return 0;
 	}

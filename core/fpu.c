@@ -46,12 +46,34 @@
 static u64 hv_host_xcr0;
 static u64 hv_xsave_mask;	/* components saved for a guest */
 static unsigned int hv_xsave_order;
+static u32 hv_mxcsr_mask;	/* MXCSR bits the CPU implements */
 
 /* Each saved component's size, offset and 64-byte alignment (SDM 13.2). */
 static struct {
 	u32 size, offset;
 	bool align64;
 } hv_xstate[64];
+
+/*
+ * The MXCSR bits this CPU implements: FXSAVE's MXCSR_MASK field, or
+ * 0xffbf where it is 0 (SDM Vol. 1, 11.6.6).  Setting any other bit
+ * makes FXRSTOR/XRSTOR fault.
+ */
+static u32 hv_fpu_read_mxcsr_mask(void)
+{
+	struct fxregs_state *fx;
+	u32 mask;
+
+	fx = kzalloc(sizeof(*fx), GFP_KERNEL);
+	if (!fx)
+		return 0xffbf;
+	kernel_fpu_begin();
+	asm volatile("fxsave64 %0" : "=m" (*fx));
+	kernel_fpu_end();
+	mask = fx->mxcsr_mask ?: 0xffbf;
+	kfree(fx);
+	return mask;
+}
 
 int hv_fpu_init(void)
 {
@@ -76,6 +98,7 @@ int hv_fpu_init(void)
 		hv_xstate[i].offset = ebx;
 		hv_xstate[i].align64 = ecx & BIT(1);
 	}
+	hv_mxcsr_mask = hv_fpu_read_mxcsr_mask();
 	return 0;
 }
 
@@ -242,4 +265,205 @@ void hv_fpu_exit_guest(struct hv_vcpu *vcpu)
 	if (xcr0 != hv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, hv_host_xcr0);
 	hv_xsave(vcpu->xsave, hv_xsave_mask);
+}
+
+/* ---- the userspace ABI: HV_GET/SET_FPU, HV_GET/SET_XSAVE, HV_GET_XSAVE2 ---- */
+
+/*
+ * The uABI's XSAVE area (struct hv_xsave) is in the standard format, each
+ * component at its CPUID.(0xd, i).EBX offset, and so is the guest's
+ * buffer here: XSAVE64 writes it (KVM converts from the kernel's own,
+ * possibly compacted, XSAVES format instead).  The buffer keeps an
+ * invariant that lets the ioctls read and write it directly: every
+ * component hv offers holds its values, its initial values when the
+ * guest does not use it, whatever XSTATE_BV says.  XSAVE writes every
+ * requested component (it has no init optimization, unlike XSAVEOPT,
+ * XSAVEC and XSAVES: SDM Vol. 1, 13.7), the buffer starts in the init
+ * configuration, and the ioctls below write initial values for the
+ * components they mark unused.  MXCSR is loaded by XRSTOR from the
+ * buffer whatever XSTATE_BV says (standard form, SDM Vol. 1, 13.8.1), so
+ * the buffer's MXCSR is always the guest's.
+ */
+
+#define HV_FCW_INIT		0x37f	/* SDM Vol. 1, 8.1.5 */
+#define HV_LEGACY_X87_HEAD	offsetof(struct fxregs_state, mxcsr)
+
+/* Size of HV_GET_XSAVE2's buffer, HV_CHECK_EXTENSION(HV_CAP_XSAVE2). */
+u32 hv_fpu_uabi_size(void)
+{
+	return max_t(u32, sizeof(struct hv_xsave),
+		     hv_fpu_xstate_size(hv_fpu_guest_xfeatures(), false));
+}
+
+/* Component @i of an XSAVE area in the standard format. */
+static void *hv_xstate_addr(const void *area, int i)
+{
+	return (u8 *)area + hv_xstate[i].offset;
+}
+
+/*
+ * KVM_GET_FPU: the legacy region's x87 and SSE registers.  As with KVM,
+ * MXCSR is not reported (it reads 0) and not set by HV_SET_FPU: it is
+ * reached through HV_GET/SET_XSAVE.
+ */
+long hv_vcpu_get_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
+{
+	const struct fxregs_state *fx = vcpu->xsave;
+	struct hv_fpu *fpu;
+	long r = 0;
+
+	fpu = kzalloc(sizeof(*fpu), GFP_KERNEL_ACCOUNT);
+	if (!fpu)
+		return -ENOMEM;
+	memcpy(fpu->fpr, fx->st_space, sizeof(fpu->fpr));
+	fpu->fcw = fx->cwd;
+	fpu->fsw = fx->swd;
+	fpu->ftwx = fx->twd;
+	fpu->last_opcode = fx->fop;
+	fpu->last_ip = fx->rip;
+	fpu->last_dp = fx->rdp;
+	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
+	if (copy_to_user(arg, fpu, sizeof(*fpu)))
+		r = -EFAULT;
+	kfree(fpu);
+	return r;
+}
+
+/*
+ * KVM_SET_FPU.  The x87 and SSE components are marked in use, so that
+ * XRSTOR loads the new values rather than initializing the registers.
+ */
+long hv_vcpu_set_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
+{
+	struct xregs_state *xs = vcpu->xsave;
+	struct fxregs_state *fx = &xs->i387;
+	struct hv_fpu *fpu;
+
+	fpu = memdup_user(arg, sizeof(*fpu));
+	if (IS_ERR(fpu))
+		return PTR_ERR(fpu);
+	memcpy(fx->st_space, fpu->fpr, sizeof(fpu->fpr));
+	fx->cwd = fpu->fcw;
+	fx->swd = fpu->fsw;
+	fx->twd = fpu->ftwx;
+	fx->fop = fpu->last_opcode;
+	fx->rip = fpu->last_ip;
+	fx->rdp = fpu->last_dp;
+	memcpy(fx->xmm_space, fpu->xmm, sizeof(fx->xmm_space));
+	xs->header.xfeatures |= XFEATURE_MASK_FPSSE;
+	kfree(fpu);
+	return 0;
+}
+
+/*
+ * KVM_GET_XSAVE and KVM_GET_XSAVE2 (hv_fpu_uabi_size() bytes).  As KVM
+ * 6.1: XSTATE_BV holds the components in use among those the vCPU's
+ * CPUID allows (x87 and SSE are always allowed); every other component
+ * reads as its initial values; XCOMP_BV and the header's
+ * reserved bytes are 0.  Unlike KVM, bytes 464-511 of the legacy region
+ * (the kernel's signal-frame "sw_reserved" words) are 0, and an MXCSR
+ * other than its initial value is always reported, with SSE in XSTATE_BV
+ * if need be, so that HV_SET_XSAVE of the result restores it.
+ */
+long hv_vcpu_get_xsave(struct hv_vcpu *vcpu, void __user *arg)
+{
+	const struct xregs_state *xs = vcpu->xsave;
+	u32 size = hv_fpu_uabi_size();
+	struct xregs_state *u;
+	u64 xfeatures;
+	long r = 0;
+	int i;
+
+	xfeatures = xs->header.xfeatures &
+		    (vcpu->xcr0_allowed | XFEATURE_MASK_FPSSE);
+	if (xs->i387.mxcsr != MXCSR_DEFAULT)
+		xfeatures |= XFEATURE_MASK_SSE;
+
+	u = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!u)
+		return -ENOMEM;
+	if (xfeatures & XFEATURE_MASK_FP) {
+		memcpy(&u->i387, &xs->i387, HV_LEGACY_X87_HEAD);
+		memcpy(u->i387.st_space, xs->i387.st_space,
+		       sizeof(u->i387.st_space));
+	} else {
+		u->i387.cwd = HV_FCW_INIT;
+	}
+	u->i387.mxcsr = xs->i387.mxcsr;
+	u->i387.mxcsr_mask = hv_mxcsr_mask;
+	if (xfeatures & XFEATURE_MASK_SSE)
+		memcpy(u->i387.xmm_space, xs->i387.xmm_space,
+		       sizeof(u->i387.xmm_space));
+	u->header.xfeatures = xfeatures;
+	for (i = 2; i < 64; i++)
+		if (xfeatures & hv_fpu_guest_xfeatures() & BIT_ULL(i))
+			memcpy(hv_xstate_addr(u, i), hv_xstate_addr(xs, i),
+			       hv_xstate[i].size);
+	if (copy_to_user(arg, u, size))
+		r = -EFAULT;
+	kvfree(u);
+	return r;
+}
+
+/*
+ * KVM_SET_XSAVE, with KVM 6.1's checks: EINVAL for a component hv does
+ * not offer (KVM: its supported XCR0; like KVM, a component the vCPU's
+ * CPUID lacks is taken, and just never reported by HV_GET_XSAVE), a
+ * compacted area (XCOMP_BV not 0), reserved header bytes, or, when x87,
+ * SSE or AVX state is given, reserved MXCSR bits.  The components not in
+ * XSTATE_BV are put in their initial configuration.
+ */
+long hv_vcpu_set_xsave(struct hv_vcpu *vcpu, const void __user *arg)
+{
+	struct xregs_state *xs = vcpu->xsave;
+	struct xregs_state *u;
+	u64 xfeatures;
+	long r = -EINVAL;
+	int i;
+
+	u = vmemdup_user(arg, hv_fpu_uabi_size());
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+	xfeatures = u->header.xfeatures;
+	if (xfeatures & ~hv_fpu_guest_xfeatures())
+		goto out;
+	if (u->header.xcomp_bv ||
+	    memchr_inv(u->header.reserved, 0, sizeof(u->header.reserved)))
+		goto out;
+	if ((xfeatures & (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM)) &&
+	    (u->i387.mxcsr & ~hv_mxcsr_mask))
+		goto out;
+
+	if (xfeatures & XFEATURE_MASK_FP) {
+		memcpy(&xs->i387, &u->i387, HV_LEGACY_X87_HEAD);
+		memcpy(xs->i387.st_space, u->i387.st_space,
+		       sizeof(xs->i387.st_space));
+	} else {
+		memset(&xs->i387, 0, HV_LEGACY_X87_HEAD);
+		memset(xs->i387.st_space, 0, sizeof(xs->i387.st_space));
+		xs->i387.cwd = HV_FCW_INIT;
+	}
+	if (xfeatures & (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM))
+		xs->i387.mxcsr = u->i387.mxcsr;
+	else
+		xs->i387.mxcsr = MXCSR_DEFAULT;
+	if (xfeatures & XFEATURE_MASK_SSE)
+		memcpy(xs->i387.xmm_space, u->i387.xmm_space,
+		       sizeof(xs->i387.xmm_space));
+	else
+		memset(xs->i387.xmm_space, 0, sizeof(xs->i387.xmm_space));
+	for (i = 2; i < 64; i++) {
+		if (!(hv_fpu_guest_xfeatures() & BIT_ULL(i)))
+			continue;
+		if (xfeatures & BIT_ULL(i))
+			memcpy(hv_xstate_addr(xs, i), hv_xstate_addr(u, i),
+			       hv_xstate[i].size);
+		else		/* AVX's initial state is all zeros */
+			memset(hv_xstate_addr(xs, i), 0, hv_xstate[i].size);
+	}
+	xs->header.xfeatures = xfeatures;
+	r = 0;
+out:
+	kvfree(u);
+	return r;
 }

@@ -93,6 +93,12 @@ struct hv_vm {
 	u64 id;				/* [c] unique for the module's life */
 
 	struct hv_vm_msrs msr;		/* core/msr.c ([t]: msr.tsc_lock) */
+
+	/* VM state ioctls (core/vm_state.c) */
+	s64 clock_offset;		/* [a] VM clock = boot-time ns + this */
+	u64 tss_addr;			/* [l] HV_SET_TSS_ADDR */
+	u64 identity_map_addr;		/* [l] HV_SET_IDENTITY_MAP_ADDR */
+	u32 max_vcpu_ids;		/* [l] vCPU ids below; 0: not fixed yet */
 };
 
 /* ---- vCPUs ---- */
@@ -240,6 +246,10 @@ struct hv_vcpu {
 	sigset_t sigset;		/* [v] */
 
 	struct hv_vcpu_msrs msr;	/* [v] core/msr.c */
+
+	/* vCPU state ioctls (core/state.c) */
+	u32 mp_state;			/* [v] HV_MP_STATE_* */
+	u32 tsc_khz;			/* [v] HV_GET/SET_TSC_KHZ */
 };
 
 static inline void hv_vcpu_request(struct hv_vcpu *vcpu, int req)
@@ -402,6 +412,24 @@ void hv_fpu_enter_guest(struct hv_vcpu *vcpu);	/* irqs off */
 void hv_fpu_exit_guest(struct hv_vcpu *vcpu);	/* irqs off */
 void hv_fpu_begin(void);
 void hv_fpu_end(void);
+u32 hv_fpu_uabi_size(void);
+long hv_vcpu_get_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg);
+long hv_vcpu_set_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg);
+long hv_vcpu_get_xsave(struct hv_vcpu *vcpu, void __user *arg);
+long hv_vcpu_set_xsave(struct hv_vcpu *vcpu, const void __user *arg);
+
+/* core/state.c: vCPU state ioctls, INIT */
+void hv_vcpu_state_init(struct hv_vcpu *vcpu);
+long hv_vcpu_state_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
+			 unsigned long arg);
+void hv_vcpu_init(struct hv_vcpu *vcpu);
+
+/* core/vm_state.c: VM state ioctls */
+void hv_vm_state_init(struct hv_vm *vm);
+long hv_vm_state_ioctl(struct hv_vm *vm, unsigned int ioctl,
+		       unsigned long arg);
+int hv_vm_check_vcpu_id(struct hv_vm *vm, u32 id);
+u64 hv_vm_clock_ns(struct hv_vm *vm);
 
 /* core/caps.c */
 long hv_check_extension(struct hv_vm *vm, unsigned long cap);

@@ -275,6 +275,21 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_XCRS:
 		r = hv_vcpu_set_xcrs(vcpu, argp);
 		break;
+	/* core/state.c */
+	case HV_GET_FPU:
+	case HV_SET_FPU:
+	case HV_GET_XSAVE:
+	case HV_SET_XSAVE:
+	case HV_GET_XSAVE2:
+	case HV_GET_DEBUGREGS:
+	case HV_SET_DEBUGREGS:
+	case HV_GET_MP_STATE:
+	case HV_SET_MP_STATE:
+	case HV_GET_TSC_KHZ:
+	case HV_SET_TSC_KHZ:
+	case HV_ENABLE_CAP:
+		r = hv_vcpu_state_ioctl(vcpu, ioctl, arg);
+		break;
 	case HV_INTERRUPT:
 		r = -EFAULT;
 		if (copy_from_user(&u.irq, argp, sizeof(u.irq)))
@@ -396,6 +411,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	hv_emu_reset(&vcpu->emu);
 	hv_cpuid_vcpu_init(vcpu);
 	hv_vcpu_reset_regs(vcpu);
+	hv_vcpu_state_init(vcpu);
 
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -411,6 +427,9 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	mutex_lock(&vm->lock);
 	r = -EINVAL;
 	if (vm->nr_vcpus >= HV_MAX_VCPUS)
+		goto err_unlock;
+	r = hv_vm_check_vcpu_id(vm, id);	/* HV_CAP_MAX_VCPU_ID */
+	if (r)
 		goto err_unlock;
 	r = xa_insert(&vm->vcpus, id, NULL, GFP_KERNEL_ACCOUNT);
 	if (r == -EBUSY)

@@ -137,6 +137,13 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return hv_set_memory_region(vm, &mem);
 	}
+	/* core/vm_state.c */
+	case HV_SET_TSS_ADDR:
+	case HV_SET_IDENTITY_MAP_ADDR:
+	case HV_GET_CLOCK:
+	case HV_SET_CLOCK:
+	case HV_ENABLE_CAP:
+		return hv_vm_state_ioctl(vm, ioctl, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -177,6 +184,7 @@ int hv_vm_create(unsigned long type)
 	xa_init(&vm->vcpus);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	hv_vm_state_init(vm);
 
 	r = init_srcu_struct(&vm->srcu);
 	if (r)

@@ -260,6 +260,137 @@ static bool check_sync_mmu(int devfd, int vmfd, long value)
 	return value == 1;
 }
 
+/* A VM with one vCPU, for the vCPU state checks. */
+static int vcpu_of(int devfd, int *vm)
+{
+	*vm = vm_create(devfd);
+	return ioctl(*vm, HV_CREATE_VCPU, 0);
+}
+
+static void vcpu_close(int vm, int vcpu)
+{
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+}
+
+/* KVM_GET_XSAVE's area goes back with KVM_SET_XSAVE; KVM_GET_FPU works. */
+static bool check_xsave(int devfd, int vmfd, long value)
+{
+	static struct hv_xsave x;
+	struct hv_fpu f;
+	int vm, vcpu = vcpu_of(devfd, &vm);
+	bool ok = vcpu >= 0 && !ioctl(vcpu, HV_GET_XSAVE, &x) &&
+		  !ioctl(vcpu, HV_SET_XSAVE, &x) && !ioctl(vcpu, HV_GET_FPU, &f) &&
+		  !ioctl(vcpu, HV_SET_FPU, &f);
+
+	vcpu_close(vm, vcpu);
+	return ok && value == 1;
+}
+
+/* KVM_GET_XSAVE2 writes that many bytes (at least 4096); selftests/fpu. */
+static bool check_xsave2(int devfd, int vmfd, long value)
+{
+	int vm, vcpu = vcpu_of(devfd, &vm);
+	unsigned char *buf = value >= 4096 ? calloc(1, value) : NULL;
+	bool ok = buf && vcpu >= 0 && !ioctl(vcpu, HV_GET_XSAVE2, buf) &&
+		  !ioctl(vcpu, HV_SET_XSAVE, buf);
+
+	free(buf);
+	vcpu_close(vm, vcpu);
+	return ok;
+}
+
+/* A new vCPU's DR6/DR7; they round-trip; flags are refused. */
+static bool check_debugregs(int devfd, int vmfd, long value)
+{
+	int vm, vcpu = vcpu_of(devfd, &vm);
+	struct hv_debugregs d = { 0 };
+	bool ok = vcpu >= 0 && !ioctl(vcpu, HV_GET_DEBUGREGS, &d) &&
+		  d.dr6 == 0xffff0ff0 && d.dr7 == 0x400 &&
+		  !ioctl(vcpu, HV_SET_DEBUGREGS, &d);
+
+	d.flags = 1;
+	ok = ok && ioctl_ret(vcpu, HV_SET_DEBUGREGS, (unsigned long)&d) == -EINVAL;
+	vcpu_close(vm, vcpu);
+	return ok && value == 1;
+}
+
+/* RUNNABLE, and RUNNABLE may be set (selftests/mp_state). */
+static bool check_mp_state(int devfd, int vmfd, long value)
+{
+	int vm, vcpu = vcpu_of(devfd, &vm);
+	struct hv_mp_state mp = { 0xff };
+	bool ok = vcpu >= 0 && !ioctl(vcpu, HV_GET_MP_STATE, &mp) &&
+		  mp.mp_state == HV_MP_STATE_RUNNABLE &&
+		  !ioctl(vcpu, HV_SET_MP_STATE, &mp);
+
+	vcpu_close(vm, vcpu);
+	return ok && value == 1;
+}
+
+/* A vCPU's TSC rate, which it may be given again (selftests/vm_state). */
+static bool check_get_tsc_khz(int devfd, int vmfd, long value)
+{
+	int vm, vcpu = vcpu_of(devfd, &vm);
+	long khz = vcpu >= 0 ? ioctl_ret(vcpu, HV_GET_TSC_KHZ, 0) : -1;
+	bool ok = khz > 0 && !ioctl(vcpu, HV_SET_TSC_KHZ, khz);
+
+	vcpu_close(vm, vcpu);
+	return ok && value == 1;
+}
+
+/* QEMU's TSS address is taken, one beyond 4 GiB - 3 pages is not. */
+static bool check_set_tss_addr(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	bool ok = !ioctl(vm, HV_SET_TSS_ADDR, 0xfeffd000UL) &&
+		  ioctl_ret(vm, HV_SET_TSS_ADDR, 0xffffd001UL) == -EINVAL;
+
+	close(vm);
+	return ok && value == 1;
+}
+
+/* Taken before the first vCPU (selftests/vm_state). */
+static bool check_set_identity_map_addr(int devfd, int vmfd, long value)
+{
+	unsigned long long addr = 0xfeffc000ULL;
+	int vm = vm_create(devfd);
+	bool ok = !ioctl(vm, HV_SET_IDENTITY_MAP_ADDR, &addr);
+
+	close(vm);
+	return ok && value == 1;
+}
+
+/* KVM_CAP_MAX_VCPU_ID can be enabled, unknown capabilities cannot. */
+static bool check_enable_cap_vm(int devfd, int vmfd, long value)
+{
+	struct hv_enable_cap cap = { .cap = HV_CAP_MAX_VCPU_ID, .args = { 8 } };
+	int vm = vm_create(devfd);
+	bool ok = !ioctl(vm, HV_ENABLE_CAP, &cap) &&
+		  ioctl_ret(vm, HV_CREATE_VCPU, 8) == -EINVAL;
+
+	cap.cap = 0xffff;
+	ok = ok && ioctl_ret(vm, HV_ENABLE_CAP, (unsigned long)&cap) == -EINVAL;
+	close(vm);
+	return ok && value == 1;
+}
+
+/* KVM_GET_CLOCK's flags are among those announced (selftests/vm_state). */
+static bool check_adjust_clock(int devfd, int vmfd, long value)
+{
+	struct hv_clock_data c = { 0 };
+	int vm = vm_create(devfd);
+	bool ok = !ioctl(vm, HV_GET_CLOCK, &c) && !(c.flags & ~value) &&
+		  !(value & ~(HV_CLOCK_TSC_STABLE | HV_CLOCK_REALTIME |
+			      HV_CLOCK_HOST_TSC));
+
+	c.flags = 0;
+	ok = ok && !ioctl(vm, HV_SET_CLOCK, &c);
+	close(vm);
+	return ok;
+}
+
 /*
  * Events with a userspace irqchip: HV_NMI and HV_GET/SET_VCPU_EVENTS
  * answer, and the shadow is part of the events (selftests/events
@@ -323,6 +454,16 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_CHECK_EXTENSION_VM, "CHECK_EXTENSION_VM", check_extension_vm },
 	{ HV_CAP_MAX_VCPU_ID, "MAX_VCPU_ID", check_max_vcpu_id },
 	{ HV_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT", check_immediate_exit },
+	{ HV_CAP_XSAVE, "XSAVE", check_xsave },
+	{ HV_CAP_XSAVE2, "XSAVE2", check_xsave2 },
+	{ HV_CAP_DEBUGREGS, "DEBUGREGS", check_debugregs },
+	{ HV_CAP_MP_STATE, "MP_STATE", check_mp_state },
+	{ HV_CAP_GET_TSC_KHZ, "GET_TSC_KHZ", check_get_tsc_khz },
+	{ HV_CAP_SET_TSS_ADDR, "SET_TSS_ADDR", check_set_tss_addr },
+	{ HV_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR",
+	  check_set_identity_map_addr },
+	{ HV_CAP_ENABLE_CAP_VM, "ENABLE_CAP_VM", check_enable_cap_vm },
+	{ HV_CAP_ADJUST_CLOCK, "ADJUST_CLOCK", check_adjust_clock },
 	{ HV_CAP_USER_NMI, "USER_NMI", check_events },
 	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },

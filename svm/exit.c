@@ -92,17 +92,20 @@ static int svm_exit_npf(struct svm_vcpu *svm)
 
 /*
  * Triple fault.  The VMCB is undefined after a shutdown intercept (APM
- * Vol. 2, 15.11), so the vCPU is put through INIT, as KVM does.
+ * Vol. 2, 15.11), so, as KVM does, it is cleared and the vCPU put
+ * through INIT, which keeps CR0.CD/NW (SDM 10.1.1, Table 10-1) and PAT
+ * (KVM keeps its copy of PAT outside the VMCB).
  */
 static int svm_exit_shutdown(struct svm_vcpu *svm)
 {
 	struct hv_vcpu *vcpu = &svm->vcpu;
 	u64 cr0 = svm->vmcb->save.cr0 & (X86_CR0_CD | X86_CR0_NW);
+	u64 pat = svm->vmcb->save.g_pat;
 
 	svm_vmcb_reset(svm);
-	/* INIT keeps CD/NW (SDM 10.1.1, Table 10-1). */
-	svm->vmcb->save.cr0 = X86_CR0_ET | cr0;
-	hv_vcpu_init_regs(vcpu);
+	svm->vmcb->save.cr0 = cr0;
+	svm->vmcb->save.g_pat = pat;
+	hv_vcpu_init(vcpu);
 	return hv_exit_shutdown(vcpu);
 }
 

@@ -148,6 +148,7 @@ const struct hv_backend_ops svm_backend_ops = {
 	.vcpu_size = sizeof(struct svm_vcpu),
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,
+	.vcpu_init = svm_vcpu_init,
 	.vcpu_load = svm_vcpu_load,
 	.vcpu_put = svm_vcpu_put,
 	.vcpu_enter = svm_vcpu_enter,

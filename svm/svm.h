@@ -73,6 +73,7 @@ void svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa, u64 spec_ctrl);
 
 /* svm/vmcb.c */
 void svm_vmcb_reset(struct svm_vcpu *svm);
+void svm_vcpu_init(struct hv_vcpu *vcpu);
 void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
 void svm_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);

@@ -101,27 +101,24 @@ void svm_set_cr4(struct svm_vcpu *svm, u64 cr4)
 	svm->vmcb->save.cr4 = cr4 | (cr4_read_shadow() & X86_CR4_MCE);
 }
 
-/* Power-on/INIT state (SDM 10.1.1; APM Vol. 2, 14.1.3). */
-void svm_vmcb_reset(struct svm_vcpu *svm)
+/*
+ * INIT state of what the VMCB holds (SDM 10.1.1; APM Vol. 2, 14.1.3):
+ * segments, descriptor tables, CR0 (keeping CD and NW), CR3, CR4, CR8,
+ * EFER, DR6/DR7, no interrupt shadow or pending injection.  The MSRs it
+ * holds (PAT, the SYSCALL/SYSENTER MSRs, the TSC offset) keep their
+ * values, as with KVM's INIT.
+ */
+static void svm_vmcb_init_state(struct svm_vcpu *svm)
 {
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save_area *save = &vmcb->save;
 	struct vmcb_control_area *ctl = &vmcb->control;
 	const u16 data = SVM_SELECTOR_P_MASK | SVM_SELECTOR_S_MASK |
 			 SVM_SELECTOR_WRITE_MASK;
-	int i;
 
-	memset(vmcb, 0, PAGE_SIZE);
-	for (i = 0; i < ARRAY_SIZE(svm_intercepts); i++)
-		svm_intercept(vmcb, svm_intercepts[i]);
-	ctl->iopm_base_pa = svm_iopm_pa;
-	ctl->msrpm_base_pa = svm_msrpm_pa;
-	ctl->int_ctl = V_INTR_MASKING_MASK;	/* host IF rules host IRQs */
-	ctl->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	ctl->nested_cr3 = svm->vcpu.vm->mmu.root_pa;
-	/* What INIT keeps (SDM 10.1.1): the TSC and what the CPUID allows. */
-	ctl->tsc_offset = svm->vcpu.msr.tsc_offset;
-	svm_update_rdtscp(svm);
+	ctl->int_ctl = V_INTR_MASKING_MASK;	/* host IF rules host IRQs; TPR 0 */
+	ctl->int_state = 0;
+	ctl->event_inj = 0;
 	svm->asid_generation = 0;		/* new ASID, clean TLB */
 	svm->nmi_masked = false;		/* INIT unblocks NMIs */
 	svm->awaiting_iret = false;
@@ -142,13 +139,42 @@ void svm_vmcb_reset(struct svm_vcpu *svm)
 	svm_init_seg(&save->tr, SVM_SELECTOR_P_MASK | HV_SEG_TYPE_BUSY_TSS16);
 
 	save->efer = EFER_SVME;			/* VMRUN requires it */
-	save->cr0 = X86_CR0_ET | X86_CR0_NW | X86_CR0_CD;
+	save->cr0 = X86_CR0_ET | (save->cr0 & (X86_CR0_NW | X86_CR0_CD));
+	save->cr3 = 0;
 	svm_set_cr4(svm, 0);
+	save->cpl = 0;
 	save->dr6 = HV_DR6_INIT;
 	save->dr7 = HV_DR7_INIT;
-	save->g_pat = SVM_DEFAULT_GPAT;
 	save->rflags = X86_EFLAGS_FIXED;
 	save->rip = 0xfff0;
+}
+
+/* Power-on state: a VMCB with hv's intercepts, in the reset state. */
+void svm_vmcb_reset(struct svm_vcpu *svm)
+{
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_control_area *ctl = &vmcb->control;
+	int i;
+
+	memset(vmcb, 0, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(svm_intercepts); i++)
+		svm_intercept(vmcb, svm_intercepts[i]);
+	ctl->iopm_base_pa = svm_iopm_pa;
+	ctl->msrpm_base_pa = svm_msrpm_pa;
+	ctl->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	ctl->nested_cr3 = svm->vcpu.vm->mmu.root_pa;
+	/* The TSC offset is the core's (core/msr.c); RDTSCP follows CPUID. */
+	ctl->tsc_offset = svm->vcpu.msr.tsc_offset;
+	svm_update_rdtscp(svm);
+	vmcb->save.g_pat = SVM_DEFAULT_GPAT;
+	vmcb->save.cr0 = X86_CR0_NW | X86_CR0_CD;	/* set at power-on */
+	svm_vmcb_init_state(svm);
+}
+
+/* ops->vcpu_init: INIT (core/state.c, hv_vcpu_init). */
+void svm_vcpu_init(struct hv_vcpu *vcpu)
+{
+	svm_vmcb_init_state(to_svm(vcpu));
 }
 
 /* ---- segments: VMCB attributes (APM Vol. 2, 15.5.1) <-> hv_segment ---- */

@@ -336,10 +336,11 @@ static void vmx_init_seg(int seg, u16 sel, u64 base, u32 ar)
 }
 
 /*
- * Power-on (@init false) or INIT state (SDM 10.1.1; INIT is for the
- * in-kernel APIC's INIT IPIs, to come), with KVM's VMX
- * conventions for the access rights: accessed data and code segments,
- * a busy 32-bit TSS, an LDT.  GPRs, RIP and RFLAGS are the core's.
+ * Power-on (@init false) or INIT state (SDM 10.1.1, Table 10-1), with
+ * KVM's VMX conventions for the access rights: accessed data and code
+ * segments, a busy 32-bit TSS, an LDT.  GPRs, RIP and RFLAGS are the
+ * core's.  INIT keeps CR0.CD/NW and, as KVM's, the MSRs but EFER: PAT,
+ * SYSENTER, the SYSCALL MSRs and the TSC offset.
  */
 void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 {
@@ -365,12 +366,15 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 	vmx_write_efer(vmx, 0);
 	vmcs_write(GUEST_DR7, HV_DR7_INIT);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write(GUEST_SYSENTER_CS, 0);
-	vmcs_write(GUEST_SYSENTER_ESP, 0);
-	vmcs_write(GUEST_SYSENTER_EIP, 0);
-	vmx->pat = VMX_DEFAULT_PAT;
-	if (vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT)
-		vmcs_write(GUEST_IA32_PAT, vmx->pat);
+	if (!init) {
+		vmcs_write(GUEST_SYSENTER_CS, 0);
+		vmcs_write(GUEST_SYSENTER_ESP, 0);
+		vmcs_write(GUEST_SYSENTER_EIP, 0);
+		vmx->pat = VMX_DEFAULT_PAT;
+		if (vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT)
+			vmcs_write(GUEST_IA32_PAT, vmx->pat);
+		memset(vmx->msrs, 0, sizeof(vmx->msrs));
+	}
 	/* INIT keeps the TSC (SDM 10.1.1); the core owns its offset. */
 	vmcs_write(TSC_OFFSET, vmx->vcpu.msr.tsc_offset);
 	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
@@ -382,9 +386,17 @@ void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init)
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmx_write_pdptrs(no_pdptes);
-
-	memset(vmx->msrs, 0, sizeof(vmx->msrs));
 	vmx->need_flush = true;			/* clean TLB */
+}
+
+/* ops->vcpu_init: INIT (core/state.c, hv_vcpu_init). */
+void vmx_vcpu_init(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_vmcs_get(vmx);
+	vmx_vcpu_reset(vmx, true);
+	vmx_vmcs_put(vmx);
 }
 
 /* ---- segments: access rights (SDM 25.4.1, Table 25-2) <-> hv_segment ---- */

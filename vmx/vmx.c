@@ -498,6 +498,7 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.vcpu_size = sizeof(struct vmx_vcpu),
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
+	.vcpu_init = vmx_vcpu_init,
 	.vcpu_load = vmx_vcpu_load,
 	.vcpu_put = vmx_vcpu_put,
 	.vcpu_enter = vmx_vcpu_enter,

@@ -115,6 +115,7 @@ void vmx_vmexit(void);		/* the exit label: HOST_RIP */
 /* vmx/vmcs.c */
 void vmx_vmcs_setup(struct vmx_vcpu *vmx);
 void vmx_vcpu_reset(struct vmx_vcpu *vmx, bool init);
+void vmx_vcpu_init(struct hv_vcpu *vcpu);
 void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
 void vmx_get_emu_state(struct hv_vcpu *vcpu, struct hv_emu_cpu *cpu);

@@ -35,6 +35,13 @@
 #define HV_CREATE_VCPU			_IO(HVIO, 0x41)	/* arg: vcpu id */
 #define HV_SET_USER_MEMORY_REGION	_IOW(HVIO, 0x46, \
 					     struct hv_userspace_memory_region)
+/* VM state (Documentation/abi.md, "VM fd") */
+#define HV_SET_TSS_ADDR			_IO(HVIO, 0x47)	/* arg: address */
+#define HV_SET_IDENTITY_MAP_ADDR	_IOW(HVIO, 0x48, __u64)
+#define HV_SET_CLOCK			_IOW(HVIO, 0x7b, struct hv_clock_data)
+#define HV_GET_CLOCK			_IOR(HVIO, 0x7c, struct hv_clock_data)
+/* on a VM fd and on a vCPU fd */
+#define HV_ENABLE_CAP			_IOW(HVIO, 0xa3, struct hv_enable_cap)
 
 /* ---- ioctls on a vCPU fd ---- */
 #define HV_RUN				_IO(HVIO, 0x80)
@@ -49,6 +56,18 @@
 #define HV_GET_CPUID2			_IOWR(HVIO, 0x91, struct hv_cpuid2)
 #define HV_GET_XCRS			_IOR(HVIO, 0xa6, struct hv_xcrs)
 #define HV_SET_XCRS			_IOW(HVIO, 0xa7, struct hv_xcrs)
+/* vCPU state (Documentation/abi.md, "vCPU fd") */
+#define HV_GET_FPU			_IOR(HVIO, 0x8c, struct hv_fpu)
+#define HV_SET_FPU			_IOW(HVIO, 0x8d, struct hv_fpu)
+#define HV_GET_MP_STATE			_IOR(HVIO, 0x98, struct hv_mp_state)
+#define HV_SET_MP_STATE			_IOW(HVIO, 0x99, struct hv_mp_state)
+#define HV_GET_DEBUGREGS		_IOR(HVIO, 0xa1, struct hv_debugregs)
+#define HV_SET_DEBUGREGS		_IOW(HVIO, 0xa2, struct hv_debugregs)
+#define HV_SET_TSC_KHZ			_IO(HVIO, 0xa2)	/* arg: kHz */
+#define HV_GET_TSC_KHZ			_IO(HVIO, 0xa3)
+#define HV_GET_XSAVE			_IOR(HVIO, 0xa4, struct hv_xsave)
+#define HV_SET_XSAVE			_IOW(HVIO, 0xa5, struct hv_xsave)
+#define HV_GET_XSAVE2			_IOR(HVIO, 0xcf, struct hv_xsave)
 #define HV_INTERRUPT			_IOW(HVIO, 0x86, struct hv_interrupt)
 #define HV_NMI				_IO(HVIO, 0x9a)
 #define HV_GET_VCPU_EVENTS		_IOR(HVIO, 0x9f, struct hv_vcpu_events)
@@ -59,24 +78,36 @@
  * the ones hv may answer are named here; any other number answers 0.
  */
 #define HV_CAP_USER_MEMORY		3
+#define HV_CAP_SET_TSS_ADDR		4
 #define HV_CAP_EXT_CPUID		7
 #define HV_CAP_NR_VCPUS			9
 #define HV_CAP_NR_MEMSLOTS		10
+#define HV_CAP_MP_STATE			14
 #define HV_CAP_SYNC_MMU			16
-#define HV_CAP_USER_NMI			22
 #define HV_CAP_DESTROY_MEMORY_REGION_WORKS 21
+#define HV_CAP_USER_NMI			22
 #define HV_CAP_JOIN_MEMORY_REGIONS_WORKS 30
+#define HV_CAP_SET_IDENTITY_MAP_ADDR	37
+#define HV_CAP_ADJUST_CLOCK		39
 #define HV_CAP_INTERNAL_ERROR_DATA	40
 #define HV_CAP_VCPU_EVENTS		41
 #define HV_CAP_INTR_SHADOW		49
+#define HV_CAP_DEBUGREGS		50
+#define HV_CAP_ENABLE_CAP		54
+#define HV_CAP_XSAVE			55
 #define HV_CAP_XCRS			56
+#define HV_CAP_TSC_CONTROL		60
+#define HV_CAP_GET_TSC_KHZ		61
 #define HV_CAP_MAX_VCPUS		66
 #define HV_CAP_READONLY_MEM		81
+#define HV_CAP_ENABLE_CAP_VM		98
 #define HV_CAP_CHECK_EXTENSION_VM	105
 #define HV_CAP_MULTI_ADDRESS_SPACE	118
 #define HV_CAP_MAX_VCPU_ID		128
 #define HV_CAP_IMMEDIATE_EXIT		136
 #define HV_CAP_GET_MSR_FEATURES		153
+#define HV_CAP_XSAVE2			208
+#define HV_CAP_VM_TSC_CONTROL		214
 
 /* ---- memory slots ---- */
 #define HV_MEM_LOG_DIRTY_PAGES		(1U << 0)
@@ -176,6 +207,75 @@ struct hv_msrs {
 struct hv_msr_list {
 	__u32 nmsrs;		/* in: room; out: the list's length */
 	__u32 indices[];
+};
+
+/* ---- x87/SSE state (HV_GET/SET_FPU), in FXSAVE's terms ---- */
+struct hv_fpu {
+	__u8  fpr[8][16];	/* ST0-7 (MM0-7), 10 bytes each, padded */
+	__u16 fcw;
+	__u16 fsw;
+	__u8  ftwx;		/* abridged tag word, as FXSAVE stores it */
+	__u8  pad1;
+	__u16 last_opcode;
+	__u64 last_ip;
+	__u64 last_dp;
+	__u8  xmm[16][16];
+	__u32 mxcsr;
+	__u32 pad2;
+};
+
+/*
+ * ---- XSAVE state (HV_CAP_XSAVE, HV_CAP_XSAVE2) ----
+ * An XSAVE area in the standard (non-compacted) format, component offsets
+ * as the host's CPUID leaf 0xd gives them.  HV_GET_XSAVE2 writes as many
+ * bytes as HV_CHECK_EXTENSION(HV_CAP_XSAVE2) says, at least 4096.
+ */
+struct hv_xsave {
+	__u32 region[1024];
+	__u32 extra[];
+};
+
+/* ---- debug registers (HV_CAP_DEBUGREGS) ---- */
+struct hv_debugregs {
+	__u64 db[4];
+	__u64 dr6;
+	__u64 dr7;
+	__u64 flags;
+	__u64 reserved[9];
+};
+
+/* ---- multiprocessing state (HV_CAP_MP_STATE) ---- */
+#define HV_MP_STATE_RUNNABLE		0
+#define HV_MP_STATE_UNINITIALIZED	1
+#define HV_MP_STATE_INIT_RECEIVED	2
+#define HV_MP_STATE_HALTED		3
+#define HV_MP_STATE_SIPI_RECEIVED	4
+#define HV_MP_STATE_AP_RESET_HOLD	9
+
+struct hv_mp_state {
+	__u32 mp_state;
+};
+
+/* ---- the VM's clock (HV_CAP_ADJUST_CLOCK) ---- */
+#define HV_CLOCK_TSC_STABLE		2
+#define HV_CLOCK_REALTIME		4
+#define HV_CLOCK_HOST_TSC		8
+
+struct hv_clock_data {
+	__u64 clock;		/* ns */
+	__u32 flags;		/* HV_CLOCK_* */
+	__u32 pad0;
+	__u64 realtime;		/* with HV_CLOCK_REALTIME: host CLOCK_REALTIME, ns */
+	__u64 host_tsc;		/* with HV_CLOCK_HOST_TSC: the host's TSC */
+	__u32 pad[4];
+};
+
+/* ---- HV_ENABLE_CAP (VM: HV_CAP_ENABLE_CAP_VM; vCPU: HV_CAP_ENABLE_CAP) ---- */
+struct hv_enable_cap {
+	__u32 cap;
+	__u32 flags;
+	__u64 args[4];
+	__u8  pad[64];
 };
 
 struct hv_signal_mask {
