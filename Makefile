@@ -8,6 +8,10 @@
 #                         emulated lanes (see Documentation/testing.md)
 #   make selftests        build the selftests only
 #   make demo             boot the AMD-V lane and run the example VMM's guest
+#   make demo-qemu        boot the AMD-V lane; in it, Debian's unmodified QEMU
+#                         boots Linux on hv (KVM=1: on the stock kvm_amd)
+#   make check-vmx-qemu   the QEMU boot in the VT-x lane (Bochs; slow, not
+#                         part of make check)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -39,4 +43,10 @@ check:
 demo:
 	tools/lab/demo
 
-.PHONY: all kdir-check modules install clean selftests check demo
+demo-qemu:
+	tools/lab/demo-qemu $(if $(KVM),--kvm)
+
+check-vmx-qemu:
+	tools/lab/check --lane vmx-qemu
+
+.PHONY: all kdir-check modules install clean selftests check demo demo-qemu check-vmx-qemu

@@ -33,6 +33,7 @@ here=$(dirname "$0")
 limit=$((${HVLAB_STEP_TIMEOUT:-600} - 20))
 out=/tmp/vmm-qemu.out
 trace=/tmp/vmm-qemu.trace
+pidfile=/tmp/vmm-qemu.pid
 
 # A placeholder hv-as-kvm could not remove (a run killed from outside):
 # an empty regular file where devtmpfs puts kvm.ko's node.
@@ -63,9 +64,10 @@ set -- qemu-system-x86_64 -accel kvm -machine kernel-irqchip=off -smp 1 -m 256 \
 	-kernel "$here/vmlinuz" -initrd "$here/guest.gz" \
 	-append "console=ttyS0 quiet panic=-1 ${HVLAB_VMM_APPEND:-}" \
 	-trace enable=kvm_ioctl -trace enable=kvm_vm_ioctl -trace enable=kvm_vcpu_ioctl \
-	-trace enable=kvm_run_exit -trace enable=kvm_set_user_memory -D "$trace"
+	-trace enable=kvm_run_exit -trace enable=kvm_set_user_memory -D "$trace" \
+	-pidfile "$pidfile"
 echo "vmm: ${wrap:+$wrap }$*"
-rm -f "$trace" /tmp/vmm-qemu.rc
+rm -f "$trace" "$pidfile" /tmp/vmm-qemu.rc
 # QEMU does not exit when KVM_RUN fails or an exit stops the guest
 # (internal error, failed entry...): it prints why and pauses the VM. Do
 # not wait for the time limit then.
@@ -77,7 +79,7 @@ fatal='KVM internal error|kvm run failed|KVM: entry failed|KVM: exception [0-9]+
 		if grep -qaE "$fatal" "$out"; then
 			sleep 3
 			echo "vmm: QEMU stopped the guest (above): terminating QEMU"
-			kill "$(pidof qemu-system-x86_64)" 2>/dev/null
+			kill "$(cat "$pidfile")" 2>/dev/null
 			break
 		fi
 	done
