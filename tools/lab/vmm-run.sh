@@ -45,7 +45,7 @@ echo "vmm: what QEMU 7.2 needs from $dev: qemu-check --dev $dev"
 "$here/qemu-check" --dev "$dev"
 rc=$?
 case $rc in
-0) ;;
+0) echo "vmm: qemu-check: $dev offers everything QEMU needs here" ;;
 4)
 	echo "vmm: skipped: $dev lacks what QEMU needs: $("$here/qemu-check" --dev "$dev" 2>/dev/null |
 		sed -n 's/^# QEMU 7.2 (kernel-irqchip=off) needs, and the device lacks: //p')"
