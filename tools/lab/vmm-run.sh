@@ -42,13 +42,16 @@ if [ -f /dev/kvm ] && [ ! -s /dev/kvm ]; then
 fi
 
 echo "vmm: what QEMU 7.2 needs from $dev: qemu-check --dev $dev"
-"$here/qemu-check" --dev "$dev"
-rc=$?
+{
+	"$here/qemu-check" --dev "$dev"
+	echo $? >/tmp/qemu-check.rc
+} | tee /tmp/qemu-check.out
+rc=$(cat /tmp/qemu-check.rc)
 case $rc in
 0) echo "vmm: qemu-check: $dev offers everything QEMU needs here" ;;
 4)
-	echo "vmm: skipped: $dev lacks what QEMU needs: $("$here/qemu-check" --dev "$dev" 2>/dev/null |
-		sed -n 's/^# QEMU 7.2 (kernel-irqchip=off) needs, and the device lacks: //p')"
+	echo "vmm: skipped: $dev lacks what QEMU needs: $(sed -n \
+		's/^# QEMU 7.2 (kernel-irqchip=off) needs, and the device lacks: //p' /tmp/qemu-check.out)"
 	exit 4
 	;;
 *)
