@@ -17,11 +17,13 @@
  *   0  everything QEMU requires is there and behaves;
  *   4  something QEMU requires is missing: a capability it checks reads 0,
  *      an ioctl answers ENOTTY (or ENOSYS/EOPNOTSUPP), an MSR it saves is
- *      refused, or the userspace-irqchip protocol (interrupt window,
- *      KVM_INTERRUPT, the run structure's fields) does not happen; every
- *      missing item is named on a "# missing:" line and in the summary;
+ *      refused, or the userspace-irqchip protocol (the interrupt window,
+ *      the run structure's fields) does not happen while KVM_INTERRUPT
+ *      does not exist either; every missing item is named on a
+ *      "# missing:" line and in the summary;
  *   1  the device answered wrongly for something it offers (broken, not
- *      missing), or could not be opened at all.
+ *      missing: e.g. KVM_INTERRUPT exists but the interrupt is not
+ *      delivered), or could not be opened at all.
  *
  * It uses <linux/kvm.h>, the header QEMU itself is built against, and not
  * uapi/linux/hv.h: what matters here is the ABI QEMU sees.
@@ -923,6 +925,33 @@ static long run_vcpu(int ms)
 }
 
 /*
+ * Whether the device has KVM_INTERRUPT. Without it, the userspace-irqchip
+ * protocol as a whole is missing (the interrupt window, the run fields);
+ * with it, a failure of that protocol is the device's bug: broken. The
+ * probe queues vector 0x20, so it is made only when nothing is run after.
+ */
+static int have_interrupt = -1;
+
+static void irq_protocol_fails(const char *item, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void irq_protocol_fails(const char *item, const char *fmt, ...)
+{
+	struct kvm_interrupt irq = { .irq = 0x20 };
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (have_interrupt < 0)
+		have_interrupt = !absent(xioctl(vcpufd, KVM_INTERRUPT, &irq));
+	if (have_interrupt)
+		broken("%s (KVM_INTERRUPT exists)", buf);
+	else
+		missing(item, "%s (and no KVM_INTERRUPT)", buf);
+}
+
+/*
  * A real-mode guest that turns interrupts on and spins:
  *     0x1000: sti; nop; jmp $
  * with vector 0x20's handler at 0x2000:
@@ -977,36 +1006,41 @@ static void check_irqchip(void)
 	r = run_vcpu(3000);
 	run->request_interrupt_window = 0;
 	if (r == -EINTR) {
-		missing("interrupt-window exit",
-			"request_interrupt_window: no KVM_EXIT_IRQ_WINDOW_OPEN within 3 s after the guest's STI");
+		irq_protocol_fails("interrupt-window exit",
+				   "request_interrupt_window: no KVM_EXIT_IRQ_WINDOW_OPEN within 3 s after the guest's STI");
 		return;
 	}
 	if (r < 0 || run->exit_reason != KVM_EXIT_IRQ_WINDOW_OPEN) {
-		missing("interrupt-window exit",
-			"request_interrupt_window: KVM_RUN gave %ld, exit reason %u, not KVM_EXIT_IRQ_WINDOW_OPEN (%d)",
-			r, run->exit_reason, KVM_EXIT_IRQ_WINDOW_OPEN);
+		irq_protocol_fails("interrupt-window exit",
+				   "request_interrupt_window: KVM_RUN gave %ld, exit reason %u, not KVM_EXIT_IRQ_WINDOW_OPEN (%d)",
+				   r, run->exit_reason, KVM_EXIT_IRQ_WINDOW_OPEN);
 		return;
 	}
 	pass("request_interrupt_window: KVM_EXIT_IRQ_WINDOW_OPEN after the guest's STI");
-	if (run->if_flag == 1 && run->ready_for_interrupt_injection == 1)
-		pass("run->if_flag and ready_for_interrupt_injection are 1 at the window");
-	else
-		missing("run->if_flag/ready_for_interrupt_injection",
-			"at the window: if_flag %u, ready_for_interrupt_injection %u (want 1, 1)",
-			run->if_flag, run->ready_for_interrupt_injection);
-	if (run->apic_base == sregs.apic_base)
-		pass("run->apic_base is the APIC base (%#llx)", (unsigned long long)run->apic_base);
-	else
-		missing("run->apic_base", "run->apic_base is %#llx, the vCPU's APIC base %#llx"
-			" (QEMU copies it into its APIC: 0 disables it)",
-			(unsigned long long)run->apic_base, (unsigned long long)sregs.apic_base);
-	if (run->cr8 == sregs.cr8)
-		pass("run->cr8 is the TPR (%llu)", (unsigned long long)run->cr8);
-	else
-		missing("run->cr8", "run->cr8 is %llu, CR8 %llu", (unsigned long long)run->cr8,
-			(unsigned long long)sregs.cr8);
+	/* Read before anything else touches the run structure. */
+	uint8_t if_flag = run->if_flag, ready = run->ready_for_interrupt_injection;
+	uint64_t apic_base = run->apic_base, cr8 = run->cr8;
 
 	r = xioctl(vcpufd, KVM_INTERRUPT, &irq);
+	have_interrupt = !absent(r);
+	if (if_flag == 1 && ready == 1)
+		pass("run->if_flag and ready_for_interrupt_injection are 1 at the window");
+	else
+		irq_protocol_fails("run->if_flag/ready_for_interrupt_injection",
+				   "at the window: if_flag %u, ready_for_interrupt_injection %u (want 1, 1)",
+				   if_flag, ready);
+	if (apic_base == sregs.apic_base)
+		pass("run->apic_base is the APIC base (%#llx)", (unsigned long long)apic_base);
+	else
+		irq_protocol_fails("run->apic_base", "run->apic_base is %#llx, the vCPU's APIC base %#llx"
+				   " (QEMU copies it into its APIC: 0 disables it)",
+				   (unsigned long long)apic_base, (unsigned long long)sregs.apic_base);
+	if (cr8 == sregs.cr8)
+		pass("run->cr8 is the TPR (%llu)", (unsigned long long)cr8);
+	else
+		irq_protocol_fails("run->cr8", "run->cr8 is %llu, CR8 %llu", (unsigned long long)cr8,
+				   (unsigned long long)sregs.cr8);
+
 	if (!need(r, "KVM_INTERRUPT", "vector 0x20, how QEMU delivers every PIC/APIC interrupt"))
 		return;
 	r = run_vcpu(3000);
@@ -1016,12 +1050,11 @@ static void check_irqchip(void)
 		if (run->if_flag == 0)
 			pass("run->if_flag is 0 in the interrupt handler");
 		else
-			missing("run->if_flag", "run->if_flag is %u in the interrupt handler (IF is 0 there)",
-				run->if_flag);
+			broken("run->if_flag is %u in the interrupt handler (IF is 0 there)",
+			       run->if_flag);
 	} else {
-		missing("interrupt delivery (KVM_INTERRUPT)",
-			"KVM_INTERRUPT: KVM_RUN gave %ld, exit reason %u, not the handler's OUT to port 0x10",
-			r, run->exit_reason);
+		broken("KVM_INTERRUPT: KVM_RUN gave %ld, exit reason %u, not the handler's OUT to port 0x10",
+		       r, run->exit_reason);
 	}
 
 	/* QEMU injects NMIs with KVM_NMI (none during a plain boot). */
