@@ -10,6 +10,10 @@
 #   make demo             boot the AMD-V lane and run the example VMM's guest
 #   make fuzz             fuzz hv in the AMD-V lane on a debug kernel for
 #                         FUZZ_TIME seconds [1800] (Documentation/fuzzing.md)
+#   make demo-qemu        boot the AMD-V lane; in it, Debian's unmodified QEMU
+#                         boots Linux on hv (KVM=1: on the stock kvm_amd)
+#   make check-vmx-qemu   the QEMU boot in the VT-x lane (Bochs; slow, not
+#                         part of make check)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -45,4 +49,11 @@ FUZZ_TIME ?= 1800
 fuzz:
 	FUZZ_TIME=$(FUZZ_TIME) tools/lab/fuzz
 
-.PHONY: all kdir-check modules install clean selftests check demo fuzz
+demo-qemu:
+	tools/lab/demo-qemu $(if $(KVM),--kvm)
+
+check-vmx-qemu:
+	tools/lab/check --lane vmx-qemu
+
+.PHONY: all kdir-check modules install clean selftests check demo demo-qemu \
+	check-vmx-qemu fuzz

@@ -12,6 +12,11 @@
 #                          ("name timeout fuzzer-options..."): the fuzzer,
 #                          /lab/fuzz/fuzz, between its module's load and
 #                          unload (Documentation/fuzzing.md)
+#   hvlab.mode=vmm         as main, with /lab/vmm.list (programs in
+#                          /lab/vmm/, suite vmm): an unmodified QEMU runs a
+#                          guest on each hypervisor (tools/lab/vmm.sh)
+#   hvlab.vmm_append=a,b   more command line for the vmm boot's nested
+#                          guest (commas become spaces)
 #   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
 #   hvlab.tfactor=N        multiply every test's timeout by N
 #   hvlab.guests=1         also run /lab/guests.list (both lanes' main boot)
@@ -58,6 +63,7 @@ guests=0
 la57=0
 divisor=1
 after=
+vmm_append=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
@@ -68,6 +74,7 @@ for arg in $cmdline; do
 	hvlab.la57=*) la57=${arg#*=} ;;
 	hvlab.divisor=*) divisor=${arg#*=} ;;
 	hvlab.after=*) after=${arg#*=} ;;
+	hvlab.vmm_append=*) vmm_append=$(echo "${arg#*=}" | tr , ' ') ;;
 	esac
 done
 
@@ -99,14 +106,15 @@ console_reset() {
 # kills only CMD itself: every process left is killed afterwards), time it
 # from /proc/uptime, then print the kernel log it caused and its result.
 # While it runs, a heartbeat goes to the kernel console every 10 s: the host
-# tells a frozen guest from a slow test by it.
+# tells a frozen guest from a slow test by it. CMD finds its limit in
+# HVLAB_STEP_TIMEOUT.
 step() {
 	s_hv=$1 s_suite=$2 s_name=$3 s_limit=$4
 	shift 4
 	read -r s_t0 _ </proc/uptime
 	echo "HVLAB-BEGIN $s_hv $s_suite $s_name $s_limit $s_t0"
 	(while sleep 10; do echo "<4>hvlab-tick" >/dev/kmsg; done) &
-	timeout -s KILL "$s_limit" "$@" </dev/null 3<&-
+	HVLAB_STEP_TIMEOUT=$s_limit timeout -s KILL "$s_limit" "$@" </dev/null 3<&-
 	s_rc=$?
 	read -r s_t1 _ </proc/uptime
 	kill -9 -1 2>/dev/null
@@ -119,6 +127,9 @@ step() {
 	fi
 	echo "HVLAB-END $s_hv $s_suite $s_name rc=$s_rc secs=$s_secs timedout=$s_timedout"
 }
+
+# The vmm boot's nested guest gets more command line from it.
+export HVLAB_VMM_APPEND="$vmm_append"
 
 # A slow lane runs the selftests' long loops (1000 load/unload cycles,
 # 5000 VMs, 1000 VM lifecycles) hvlab.divisor times fewer.
@@ -147,10 +158,11 @@ refskip() {
 	}' /lab/refskip.list
 }
 
-# run_list HV DEVICE SUITE LIST: one step per test of LIST ("name timeout"),
-# after the test hvlab.after names when it is one of HV. That test may be
-# in a later list of the same boot (tests.list, then guests.list): until it
-# is found, every test of HV is skipped.
+# run_list HV DEVICE SUITE LIST [DIR]: one step per test of LIST ("name
+# timeout"), the program DIR/name (default /lab/selftests), after the test
+# hvlab.after names when it is one of HV. That test may be in a later list
+# of the same boot (tests.list, then guests.list): until it is found, every
+# test of HV is skipped.
 run_list() {
 	[ -s "$4" ] || return 0
 	r_hv=$1
@@ -176,7 +188,7 @@ run_list() {
 			continue
 		fi
 		step "$1" "$3" "$r_name" $((r_limit * tfactor)) \
-			"/lab/selftests/$r_name" --dev "$2"
+			"${5:-/lab/selftests}/$r_name" --dev "$2"
 	done
 	exec 3<&-
 }
@@ -239,16 +251,27 @@ hv/@load | hv/@unload | kvm/*) hvs=$(echo ",$hvs," | sed "s/,hv,/,/") ;;
 esac
 [ -n "$after" ] && echo "HVLAB-INFO resuming: after $after"
 
+# The tests of a main or vmm boot on hypervisor $1 (hv or kvm), device $2.
+run_tests() {
+	if [ "$mode" = vmm ]; then
+		run_list "$1" "$2" vmm /lab/vmm.list /lab/vmm
+		return
+	fi
+	[ "$guests" = only ] || run_list "$1" "$2" selftests /lab/tests.list
+	if [ "$guests" != 0 ]; then
+		run_list "$1" "$2" selftests /lab/guests.list
+	fi
+}
+
 case $mode in
-main)
+main | vmm)
+	suite=selftests
+	[ "$mode" = vmm ] && suite=vmm
 	if wants hv; then
-		step hv selftests @load $((120 * tfactor)) modprobe hv
-		[ "$guests" = only ] || run_list hv /dev/hv selftests /lab/tests.list
-		if [ "$guests" != 0 ]; then
-			run_list hv /dev/hv selftests /lab/guests.list
-		fi
+		step hv $suite @load $((120 * tfactor)) modprobe hv
+		run_tests hv /dev/hv
 		if [ -d /sys/module/hv ]; then
-			step hv selftests @unload $((120 * tfactor)) rmmod hv
+			step hv $suite @unload $((120 * tfactor)) rmmod hv
 		fi
 	fi
 	if wants kvm; then
@@ -256,11 +279,13 @@ main)
 		AuthenticAMD) kvm=kvm_amd ;;
 		*) kvm=kvm_intel ;;
 		esac
-		step kvm selftests @load $((120 * tfactor)) modprobe $kvm
-		[ "$guests" = only ] || run_list kvm /dev/kvm selftests /lab/tests.list
-		if [ "$guests" != 0 ]; then
-			run_list kvm /dev/kvm selftests /lab/guests.list
+		# An empty file left on /dev/kvm (hv-as-kvm's mount point, if its
+		# run was killed) would keep devtmpfs from creating kvm's node.
+		if [ -f /dev/kvm ] && [ ! -s /dev/kvm ]; then
+			rm -f /dev/kvm
 		fi
+		step kvm $suite @load $((120 * tfactor)) modprobe $kvm
+		run_tests kvm /dev/kvm
 	fi
 	;;
 nosupport)

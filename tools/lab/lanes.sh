@@ -7,8 +7,8 @@
 #                     without for the nosupport boot)
 #   lab_boot_bochs    Intel VT-x lane: Bochs with VMX and EPT, from an ISO
 #
-# Each boot NAME (svm, svm-nosupport, vmx, and svm-resume1... for the boots
-# again) leaves in build/:
+# Each boot NAME (svm, svm-nosupport, svm-la57, svm-qemu, vmx, vmx-qemu, and
+# svm-resume1... for the boots again) leaves in build/:
 #   NAME-serial.log    second serial port: /init's markers, the tests' output
 #                      and the kernel log step by step (what parse.awk reads)
 #   NAME-console.log   first serial port: the kernel console
@@ -17,8 +17,8 @@
 #   NAME-resume        the step a dead boot died in (HV/NAME)
 #
 # Uses the globals BUILD, LAB_DIR, KVER, KROOT, INITRD, RESULTS, HVS,
-# RUN_LIST, NOSUP_LIST, DEADLINE_AT and the HVLAB_* settings of
-# tools/lab/check.
+# RUN_LIST, NOSUP_LIST, GUEST_LIST, VMM_LIST, VMM_INITRD, DEADLINE_AT and
+# the HVLAB_* settings of tools/lab/check.
 
 # Kernel command line common to both lanes. quiet keeps the boot short;
 # loglevel=5 still puts warnings (WARN, Oops, lockdep) on the console, which
@@ -199,14 +199,20 @@ lab_boot() {
 
 # lab_boot_qemu BOOT NAME [AFTER]: the AMD-V lane. BOOT is main (with nested
 # paging), nosupport (without), la57 (main's CPU with 5-level paging, the
-# guest tests only, results under lane svm-la57) or fuzz (the fuzzer's runs,
+# guest tests only, results under lane svm-la57), fuzz (the fuzzer's runs,
 # FUZZ_LIST, by the hypervisors FUZZ_HVS [hv], with HVLAB_FUZZ_APPEND on the
-# command line); NAME names its logs; AFTER resumes a boot that died
-# (hvlab.after).
+# command line) or vmm (main's machine, an unmodified QEMU running a guest
+# on each hypervisor: tools/lab/vmm.sh); NAME names its logs; AFTER resumes
+# a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
-	local mode=$1 extra="hvlab.guests=1"
+	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD
 	case $boot in
+	vmm)
+		suite=vmm
+		initrd=$VMM_INITRD
+		extra="${HVLAB_VMM_APPEND:+hvlab.vmm_append=${HVLAB_VMM_APPEND// /,}}"
+		;;
 	nosupport)
 		suite=nosupport
 		npt=-npt
@@ -241,20 +247,28 @@ lab_boot_qemu() {
 		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
-		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
 		-append "$(lab_cmdline "$mode" "$HVLAB_QEMU_FACTOR" -1 "$after") $extra hvlab.no_xsetbv_exit hvlab.no_rdtscp_intercept"
 }
 
-# lab_boot_bochs NAME [AFTER]: the Intel VT-x lane. Bochs cannot load a
-# kernel itself: isolinux boots it from an ISO.
+# lab_boot_bochs BOOT NAME [AFTER]: the Intel VT-x lane, BOOT main or vmm
+# (see lab_boot_qemu). Bochs cannot load a kernel itself: isolinux boots it
+# from an ISO.
 lab_boot_bochs() {
-	local name=$1 after=${2:-}
-	local dir=$BUILD/vmx
+	local boot=$1 name=$2 after=${3:-}
+	local dir=$BUILD/vmx suite=selftests initrd=$INITRD
+	local extra="hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR"
+	if [ "$boot" = vmm ]; then
+		dir=$BUILD/vmx-qemu
+		suite=vmm
+		initrd=$VMM_INITRD
+		extra="${HVLAB_VMM_APPEND:+hvlab.vmm_append=${HVLAB_VMM_APPEND// /,}}"
+	fi
 	rm -rf "$dir"
 	mkdir -p "$dir/iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$dir/iso/isolinux/"
 	cp "$KROOT/boot/vmlinuz-$KVER" "$dir/iso/vmlinuz"
-	cp "$INITRD" "$dir/iso/initrd.gz"
+	cp "$initrd" "$dir/iso/initrd.gz"
 	# panic=0: a panicking guest halts (and the watchdog stops Bochs) rather
 	# than reboot and run everything again; Bochs has no -no-reboot.
 	cat >"$dir/iso/isolinux/isolinux.cfg" <<-EOF
@@ -263,7 +277,7 @@ lab_boot_bochs() {
 		TIMEOUT 0
 		LABEL lab
 		  KERNEL /vmlinuz
-		  APPEND initrd=/initrd.gz $(lab_cmdline main "$HVLAB_BOCHS_FACTOR" 0 "$after") hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR
+		  APPEND initrd=/initrd.gz $(lab_cmdline "$boot" "$HVLAB_BOCHS_FACTOR" 0 "$after") $extra
 	EOF
 	xorriso -as mkisofs -o "$dir/boot.iso" -b isolinux/isolinux.bin \
 		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
@@ -295,7 +309,7 @@ lab_boot_bochs() {
 	EOF
 	# Debian's bochs has its debugger built in: "c" lets it run.
 	echo c >"$dir/debugger.rc"
-	lab_boot vmx main selftests "$name" "$HVLAB_BOCHS_TIMEOUT" "$HVLAB_BOCHS_HANG" "$HVLAB_BOCHS_CPUS" -- \
+	lab_boot vmx "$boot" "$suite" "$name" "$HVLAB_BOCHS_TIMEOUT" "$HVLAB_BOCHS_HANG" "$HVLAB_BOCHS_CPUS" -- \
 		bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc"
 }
 
@@ -315,8 +329,8 @@ lab_resume_left() {
 	esac
 }
 
-# lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm la57, svm fuzz
-# or vmx main); while
+# lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm la57, svm fuzz,
+# svm vmm, vmx main or vmx vmm); while
 # it dies in a step and tests are left, boot again to run them (at most
 # HVLAB_RESUMES more boots, the last of which skips what is left of hv for the
 # reference). Returns non-zero if any of the boots failed.
@@ -334,13 +348,16 @@ lab_lane() {
 		name=$lane-fuzz
 		list=$FUZZ_LIST
 		hvs=${FUZZ_HVS:-hv}
+	elif [ "$boot" = vmm ]; then
+		name=$lane-qemu
+		list=$VMM_LIST
 	fi
 	local base=$name
 	while :; do
 		if [ "$lane" = svm ]; then
 			lab_boot_qemu "$boot" "$name" "$after" && return "$rc"
 		else
-			lab_boot_bochs "$name" "$after" && return "$rc"
+			lab_boot_bochs "$boot" "$name" "$after" && return "$rc"
 		fi
 		rc=1
 		point=$(cat "$BUILD/$name-resume" 2>/dev/null || true)

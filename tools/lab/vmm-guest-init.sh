@@ -1,0 +1,16 @@
+#!/bin/sh
+# /init of the nested guest that QEMU boots in the vmm boot (built by
+# tools/lab/vmm.sh, run by tools/lab/vmm-run.sh): Debian's kernel, busybox
+# and this. It proves the guest came up, with interrupts (the boot itself
+# needs the timer; `sleep 1` needs it again in user mode), then powers off
+# (ACPI: QEMU exits). The host looks for the HVGUEST-UP line.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+read -r t0 _ </proc/uptime
+sleep 1
+read -r t1 _ </proc/uptime
+cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+echo "HVGUEST-UP kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo)" \
+	"online=$(cat /sys/devices/system/cpu/online) clocksource=$cs uptime=$t0 sleep1=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+poweroff -f

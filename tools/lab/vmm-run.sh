@@ -1,0 +1,142 @@
+#!/bin/sh
+# /lab/vmm/qemu-irqchip-off --dev DEV: the test of the vmm boot (one step of
+# tools/lab/init.sh in hvlab.mode=vmm, in the emulated machine). Built into
+# its initramfs by tools/lab/vmm.sh; see Documentation/qemu.md.
+#
+# Debian's qemu-system-x86_64, unmodified, with KVM and its userspace
+# irqchip (-machine kernel-irqchip=off), one vCPU, boots Debian's kernel
+# (the lab's own, /lab/vmm/vmlinuz) with a small initramfs whose /init
+# prints "HVGUEST-UP ... cpus=N ... clocksource=X" and powers off.
+#
+#   1. qemu-check --dev DEV: does DEV offer what QEMU needs? If something
+#      is missing: exit 4 (skipped), naming what (its "# missing:" lines).
+#   2. QEMU opens the fixed path /dev/kvm: for DEV other than /dev/kvm it
+#      runs under hv-as-kvm (a private mount namespace where DEV is bind-
+#      mounted on /dev/kvm).
+#   3. Pass (exit 0) if the guest's marker line came with one CPU online;
+#      fail (exit 1) otherwise.
+#
+# The nested guest's console is this program's output (between the step's
+# markers in the lab's serial log; tools/lab/vmm.sh copies it to
+# build/<boot>-<hv>.log). QEMU's KVM trace events are summarized at the
+# end: the ioctls it issued (with counts), the guest's exits by reason,
+# and its memory slots with their flags.
+#
+# Environment: HVLAB_STEP_TIMEOUT (the step's limit, from init.sh): QEMU
+# gets 20 s less, so that a hung guest is reported here.
+# HVLAB_VMM_APPEND: more command line for the nested kernel (from the
+# host's HVLAB_VMM_APPEND, through init.sh's hvlab.vmm_append=a,b).
+
+dev=/dev/hv
+[ "$1" = --dev ] && dev=$2
+here=$(dirname "$0")
+limit=$((${HVLAB_STEP_TIMEOUT:-600} - 20))
+out=/tmp/vmm-qemu.out
+trace=/tmp/vmm-qemu.trace
+pidfile=/tmp/vmm-qemu.pid
+
+# A placeholder hv-as-kvm could not remove (a run killed from outside):
+# an empty regular file where devtmpfs puts kvm.ko's node.
+if [ -f /dev/kvm ] && [ ! -s /dev/kvm ]; then
+	rm -f /dev/kvm
+fi
+
+echo "vmm: what QEMU 7.2 needs from $dev: qemu-check --dev $dev"
+{
+	"$here/qemu-check" --dev "$dev"
+	echo $? >/tmp/qemu-check.rc
+} | tee /tmp/qemu-check.out
+rc=$(cat /tmp/qemu-check.rc)
+case $rc in
+0) echo "vmm: qemu-check: $dev offers everything QEMU needs here" ;;
+4)
+	echo "vmm: skipped: $dev lacks what QEMU needs: $(sed -n \
+		's/^# QEMU 7.2 (kernel-irqchip=off) needs, and the device lacks: //p' /tmp/qemu-check.out)"
+	exit 4
+	;;
+*)
+	echo "vmm: qemu-check failed (exit $rc): QEMU is not started"
+	exit 1
+	;;
+esac
+
+wrap=
+[ "$dev" = /dev/kvm ] || wrap="$here/hv-as-kvm --dev $dev"
+set -- qemu-system-x86_64 -accel kvm -machine kernel-irqchip=off -smp 1 -m 256 \
+	-nodefaults -no-user-config -display none -no-reboot -serial stdio \
+	-kernel "$here/vmlinuz" -initrd "$here/guest.gz" \
+	-append "console=ttyS0 quiet panic=-1 ${HVLAB_VMM_APPEND:-}" \
+	-trace enable=kvm_ioctl -trace enable=kvm_vm_ioctl -trace enable=kvm_vcpu_ioctl \
+	-trace enable=kvm_run_exit -trace enable=kvm_set_user_memory -D "$trace" \
+	-pidfile "$pidfile"
+echo "vmm: ${wrap:+$wrap }$*"
+rm -f "$trace" "$pidfile" /tmp/vmm-qemu.rc
+# QEMU does not exit when KVM_RUN fails or an exit stops the guest
+# (internal error, failed entry...): it prints why and pauses the VM. Do
+# not wait for the time limit then.
+fatal='KVM internal error|kvm run failed|KVM: entry failed|KVM: exception [0-9]+ exit|KVM: unknown exit'
+: >"$out"
+(
+	while [ ! -e /tmp/vmm-qemu.rc ]; do
+		sleep 2
+		if grep -qaE "$fatal" "$out"; then
+			sleep 3
+			echo "vmm: QEMU stopped the guest (above): terminating QEMU"
+			kill "$(cat "$pidfile")" 2>/dev/null
+			break
+		fi
+	done
+) &
+watcher=$!
+read -r t0 _ </proc/uptime
+# timeout inside the namespace: it kills QEMU itself, and hv-as-kvm then
+# removes its placeholder.
+{
+	# shellcheck disable=SC2086 # $wrap is words
+	$wrap timeout -s KILL "$limit" "$@" 2>&1 </dev/null
+	echo $? >/tmp/vmm-qemu.rc
+} | tee -a "$out"
+read -r t1 _ </proc/uptime
+kill "$watcher" 2>/dev/null
+qrc=$(cat /tmp/vmm-qemu.rc 2>/dev/null || echo '?')
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+
+# What QEMU asked of the device: ioctls by name (in the order first seen,
+# with counts), exits by reason, memory slots.
+if [ -s "$trace" ]; then
+	"$here/qemu-check" --ioctl-names >/tmp/vmm-ioctl-names
+	awk '
+	FILENAME == ARGV[1] { name[tolower($1)] = $2; next }
+	/^kvm_(vm_|vcpu_)?ioctl / {
+		t = $0; sub(/.*type /, "", t); sub(/,.*/, "", t); t = tolower(t)
+		n = (t in name) ? name[t] : "ioctl " t
+		if (!(n in count)) order[++norder] = n
+		count[n]++
+	}
+	/^kvm_run_exit / { exits[$NF + 0]++ }
+	/^kvm_set_user_memory / { slot[++nslot] = substr($0, 21) }
+	END {
+		split("UNKNOWN EXCEPTION IO HYPERCALL DEBUG HLT MMIO IRQ_WINDOW_OPEN SHUTDOWN FAIL_ENTRY INTR SET_TPR TPR_ACCESS", r, " ")
+		line = "vmm: ioctls:"
+		for (i = 1; i <= norder; i++) line = line " " order[i] "x" count[order[i]]
+		print line
+		line = "vmm: exits:"
+		for (e in exits) line = line " " ((e + 1) in r ? r[e + 1] : (e == 17 ? "INTERNAL_ERROR" : "reason" e)) "x" exits[e]
+		print line
+		for (i = 1; i <= nslot; i++) print "vmm: memory slot: " slot[i]
+	}' /tmp/vmm-ioctl-names "$trace"
+fi
+
+marker=$(grep -a 'HVGUEST-UP' "$out" | tail -n 1)
+if [ -n "$marker" ] && echo "$marker" | grep -q ' cpus=1 '; then
+	echo "vmm: passed: the guest came up in ${secs}s (QEMU exited with $qrc): ${marker#*HVGUEST-UP }"
+	exit 0
+fi
+if [ -n "$marker" ]; then
+	echo "vmm: FAILED: the guest came up with the wrong CPU count: $marker"
+elif [ "$qrc" = 137 ]; then
+	echo "vmm: FAILED: no HVGUEST-UP line from the guest; QEMU killed after ${limit}s"
+else
+	echo "vmm: FAILED: no HVGUEST-UP line from the guest; QEMU exited with $qrc after ${secs}s"
+fi
+exit 1
