@@ -80,6 +80,12 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_SET_IDENTITY_MAP_ADDR:
 	case HV_CAP_ENABLE_CAP_VM:	/* HV_CAP_MAX_VCPU_ID can be enabled */
 		return 1;
+	/*
+	 * HV_SET_GSI_ROUTING answers as KVM's for a VM without an in-kernel
+	 * irqchip (core/irq_routing.c); QEMU requires the capability.
+	 */
+	case HV_CAP_IRQ_ROUTING:
+		return HV_MAX_IRQ_ROUTES;
 	case HV_CAP_XSAVE2:		/* bytes HV_GET_XSAVE2 writes */
 		return hv_fpu_uabi_size();
 	case HV_CAP_ADJUST_CLOCK:	/* the flags HV_GET_CLOCK returns */

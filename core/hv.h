@@ -424,6 +424,9 @@ long hv_vcpu_state_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
 			 unsigned long arg);
 void hv_vcpu_init(struct hv_vcpu *vcpu);
 
+/* core/irq_routing.c */
+long hv_vm_set_gsi_routing(struct hv_vm *vm, struct hv_irq_routing __user *arg);
+
 /* core/vm_state.c: VM state ioctls */
 void hv_vm_state_init(struct hv_vm *vm);
 long hv_vm_state_ioctl(struct hv_vm *vm, unsigned int ioctl,

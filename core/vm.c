@@ -144,6 +144,8 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_CLOCK:
 	case HV_ENABLE_CAP:
 		return hv_vm_state_ioctl(vm, ioctl, arg);
+	case HV_SET_GSI_ROUTING:
+		return hv_vm_set_gsi_routing(vm, argp);
 	default:
 		return -ENOTTY;
 	}

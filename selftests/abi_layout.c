@@ -77,6 +77,7 @@ int main(int argc, char **argv)
 	SAME(HV_SET_IDENTITY_MAP_ADDR, KVM_SET_IDENTITY_MAP_ADDR);
 	SAME(HV_GET_CLOCK, KVM_GET_CLOCK);
 	SAME(HV_SET_CLOCK, KVM_SET_CLOCK);
+	SAME(HV_SET_GSI_ROUTING, KVM_SET_GSI_ROUTING);
 	group("ioctl numbers");
 
 	SAME(HV_CAP_USER_MEMORY, KVM_CAP_USER_MEMORY);
@@ -97,6 +98,10 @@ int main(int argc, char **argv)
 	SAME(HV_CAP_MAX_VCPU_ID, KVM_CAP_MAX_VCPU_ID);
 	SAME(HV_CAP_IMMEDIATE_EXIT, KVM_CAP_IMMEDIATE_EXIT);
 	SAME(HV_CAP_GET_MSR_FEATURES, KVM_CAP_GET_MSR_FEATURES);
+	SAME(HV_CAP_IRQ_ROUTING, KVM_CAP_IRQ_ROUTING);
+	SAME(HV_MAX_IRQ_ROUTES, 4096);	/* KVM_MAX_IRQ_ROUTES, kernel-internal */
+	SAME(HV_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_IRQCHIP);
+	SAME(HV_IRQ_ROUTING_MSI, KVM_IRQ_ROUTING_MSI);
 	SAME(HV_CAP_SET_TSS_ADDR, KVM_CAP_SET_TSS_ADDR);
 	SAME(HV_CAP_MP_STATE, KVM_CAP_MP_STATE);
 	SAME(HV_CAP_SET_IDENTITY_MAP_ADDR, KVM_CAP_SET_IDENTITY_MAP_ADDR);
@@ -232,6 +237,18 @@ int main(int argc, char **argv)
 	SAME_FIELD(hv_clock_data, kvm_clock_data, realtime);
 	SAME_FIELD(hv_clock_data, kvm_clock_data, host_tsc);
 	SAME_FIELD(hv_clock_data, kvm_clock_data, pad);
+	SAME(sizeof(struct hv_irq_routing), sizeof(struct kvm_irq_routing));
+	SAME_FIELD(hv_irq_routing, kvm_irq_routing, nr);
+	SAME_FIELD(hv_irq_routing, kvm_irq_routing, flags);
+	SAME(sizeof(struct hv_irq_routing_entry),
+	     sizeof(struct kvm_irq_routing_entry));
+	SAME_FIELD(hv_irq_routing_entry, kvm_irq_routing_entry, gsi);
+	SAME_FIELD(hv_irq_routing_entry, kvm_irq_routing_entry, type);
+	SAME_FIELD(hv_irq_routing_entry, kvm_irq_routing_entry, flags);
+	SAME_FIELD(hv_irq_routing_entry, kvm_irq_routing_entry, u);
+	SAME_FIELD(hv_irq_routing_entry, kvm_irq_routing_entry, u.irqchip.pin);
+	SAME_FIELD(hv_irq_routing_entry, kvm_irq_routing_entry, u.msi.data);
+	SAME_FIELD(hv_irq_routing_entry, kvm_irq_routing_entry, u.msi.devid);
 	SAME(sizeof(struct hv_enable_cap), sizeof(struct kvm_enable_cap));
 	SAME_FIELD(hv_enable_cap, kvm_enable_cap, cap);
 	SAME_FIELD(hv_enable_cap, kvm_enable_cap, flags);

@@ -392,6 +392,25 @@ static bool check_adjust_clock(int devfd, int vmfd, long value)
 }
 
 /*
+ * GSI routing on a VM without an in-kernel irqchip: the table's size is
+ * KVM's, HV_SET_GSI_ROUTING reads its argument (-EFAULT) and refuses
+ * any table, even an empty one, with -EINVAL, as KVM does (nothing to
+ * route to).
+ */
+static bool check_irq_routing(int devfd, int vmfd, long value)
+{
+	struct hv_irq_routing r = { .nr = 0 };
+	int vm = vm_create(devfd);
+	bool ok = ioctl_ret(vm, HV_SET_GSI_ROUTING, (unsigned long)&r) == -EINVAL &&
+		  ioctl_ret(vm, HV_SET_GSI_ROUTING, 8) == -EFAULT;
+
+	r.nr = HV_MAX_IRQ_ROUTES + 1;
+	ok = ok && ioctl_ret(vm, HV_SET_GSI_ROUTING, (unsigned long)&r) == -EINVAL;
+	close(vm);
+	return ok && value == HV_MAX_IRQ_ROUTES;
+}
+
+/*
  * Events with a userspace irqchip: HV_NMI and HV_GET/SET_VCPU_EVENTS
  * answer, and the shadow is part of the events (selftests/events
  * delivers them in guests).
@@ -464,6 +483,7 @@ static const struct cap_check cap_checks[] = {
 	  check_set_identity_map_addr },
 	{ HV_CAP_ENABLE_CAP_VM, "ENABLE_CAP_VM", check_enable_cap_vm },
 	{ HV_CAP_ADJUST_CLOCK, "ADJUST_CLOCK", check_adjust_clock },
+	{ HV_CAP_IRQ_ROUTING, "IRQ_ROUTING", check_irq_routing },
 	{ HV_CAP_USER_NMI, "USER_NMI", check_events },
 	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },

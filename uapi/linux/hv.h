@@ -40,6 +40,8 @@
 #define HV_SET_IDENTITY_MAP_ADDR	_IOW(HVIO, 0x48, __u64)
 #define HV_SET_CLOCK			_IOW(HVIO, 0x7b, struct hv_clock_data)
 #define HV_GET_CLOCK			_IOR(HVIO, 0x7c, struct hv_clock_data)
+/* interrupt routing (HV_CAP_IRQ_ROUTING) */
+#define HV_SET_GSI_ROUTING		_IOW(HVIO, 0x6a, struct hv_irq_routing)
 /* on a VM fd and on a vCPU fd */
 #define HV_ENABLE_CAP			_IOW(HVIO, 0xa3, struct hv_enable_cap)
 
@@ -86,6 +88,7 @@
 #define HV_CAP_SYNC_MMU			16
 #define HV_CAP_DESTROY_MEMORY_REGION_WORKS 21
 #define HV_CAP_USER_NMI			22
+#define HV_CAP_IRQ_ROUTING		25
 #define HV_CAP_JOIN_MEMORY_REGIONS_WORKS 30
 #define HV_CAP_SET_IDENTITY_MAP_ADDR	37
 #define HV_CAP_ADJUST_CLOCK		39
@@ -108,6 +111,42 @@
 #define HV_CAP_GET_MSR_FEATURES		153
 #define HV_CAP_XSAVE2			208
 #define HV_CAP_VM_TSC_CONTROL		214
+
+/* ---- GSI routing (HV_SET_GSI_ROUTING) ---- */
+#define HV_MAX_IRQ_ROUTES		4096
+
+#define HV_IRQ_ROUTING_IRQCHIP		1
+#define HV_IRQ_ROUTING_MSI		2
+
+struct hv_irq_routing_irqchip {
+	__u32 irqchip;
+	__u32 pin;
+};
+
+struct hv_irq_routing_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 devid;
+};
+
+struct hv_irq_routing_entry {
+	__u32 gsi;
+	__u32 type;		/* HV_IRQ_ROUTING_* */
+	__u32 flags;
+	__u32 pad;
+	union {
+		struct hv_irq_routing_irqchip irqchip;
+		struct hv_irq_routing_msi msi;
+		__u32 pad[8];	/* other architectures' and Hyper-V's */
+	} u;
+};
+
+struct hv_irq_routing {
+	__u32 nr;
+	__u32 flags;
+	struct hv_irq_routing_entry entries[];
+};
 
 /* ---- memory slots ---- */
 #define HV_MEM_LOG_DIRTY_PAGES		(1U << 0)
