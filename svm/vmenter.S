@@ -33,7 +33,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/percpu.h>
 
-#include "../core/spec_asm.h"
+#include "../core/spec_asm.S"
 
 #define G(reg)	(reg * 8)
 

@@ -35,7 +35,7 @@
 #include <asm/percpu.h>
 #include <asm/unwind_hints.h>
 
-#include "../core/spec_asm.h"
+#include "../core/spec_asm.S"
 
 #define G(reg)		(reg * 8)
 #define HOST_RSP	0x6c14		/* VMCS field encoding (asm/vmx.h) */

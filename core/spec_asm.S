@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Speculation defences shared by the vendors' entry assembly
- * (svm/vmenter.S, vmx/vmenter.S).  Documentation/security.md lists them.
+ * (svm/vmenter.S, vmx/vmenter.S), which include this file: it is not
+ * assembled alone.  Documentation/security.md lists them.
  */
 #ifndef HV_CORE_SPEC_ASM_H
 #define HV_CORE_SPEC_ASM_H
