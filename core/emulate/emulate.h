@@ -25,6 +25,7 @@
 #ifndef HV_CORE_EMULATE_H
 #define HV_CORE_EMULATE_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 /* General-purpose registers in encoding order (ModRM reg / REX.B). */
@@ -70,9 +71,9 @@ struct hv_emu_env {
 };
 
 /* Access kinds for the page walk (they shape the #PF error code). */
-#define HV_ACC_WRITE	(1u << 1)
-#define HV_ACC_USER	(1u << 2)
-#define HV_ACC_FETCH	(1u << 4)
+#define HV_ACC_WRITE	BIT(1)
+#define HV_ACC_USER	BIT(2)
+#define HV_ACC_FETCH	BIT(4)
 
 /* An exception for the caller to inject into the guest. */
 struct hv_emu_exception {
