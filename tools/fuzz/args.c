@@ -254,18 +254,42 @@ void gen_xcrs(struct rng *r, struct hv_xcrs *x)
 static void mutate_segment(struct rng *r, struct hv_segment *s)
 {
 	switch (rng_below(r, 12)) {
-	case 0: s->base = gen_u64(r); break;
-	case 1: s->limit = gen_u32(r); break;
-	case 2: s->selector = gen_u32(r); break;
-	case 3: s->type = rng_below(r, 16); break;
-	case 4: s->present ^= 1; break;
-	case 5: s->dpl = rng_below(r, 4); break;
-	case 6: s->db ^= 1; break;
-	case 7: s->s ^= 1; break;
-	case 8: s->l ^= 1; break;
-	case 9: s->g ^= 1; break;
-	case 10: s->unusable ^= 1; break;
-	default: rng_bytes(r, s, sizeof(*s)); break;
+	case 0:
+		s->base = gen_u64(r);
+		break;
+	case 1:
+		s->limit = gen_u32(r);
+		break;
+	case 2:
+		s->selector = gen_u32(r);
+		break;
+	case 3:
+		s->type = rng_below(r, 16);
+		break;
+	case 4:
+		s->present ^= 1;
+		break;
+	case 5:
+		s->dpl = rng_below(r, 4);
+		break;
+	case 6:
+		s->db ^= 1;
+		break;
+	case 7:
+		s->s ^= 1;
+		break;
+	case 8:
+		s->l ^= 1;
+		break;
+	case 9:
+		s->g ^= 1;
+		break;
+	case 10:
+		s->unusable ^= 1;
+		break;
+	default:
+		rng_bytes(r, s, sizeof(*s));
+		break;
 	}
 }
 

@@ -49,8 +49,10 @@
 #define sigev_notify_thread_id	_sigev_un._tid
 #endif
 
-/* Guest memory regions live at fixed addresses: region i in the 1 GiB
- * window at MEM_WINDOW(i), at its start or half-way (after a move). */
+/*
+ * Guest memory regions live at fixed addresses: region i in the 1 GiB
+ * window at MEM_WINDOW(i), at its start or half-way (after a move).
+ */
 #define MEM_BASE		0x100000000000ULL
 #define MEM_WINDOW(i)		(MEM_BASE + (u64)(i) * 0x40000000ULL)
 #define MEM_ALT			0x20000000ULL
@@ -562,8 +564,9 @@ static void op_set_memregion(const struct op *op, struct rng *r)
 	}
 	arg = gen_ptr(r, &T->s, reg, sizeof(*reg), mr.addr);
 	ret = xioctl(res_get(RES_VM, vm), HV_SET_USER_MEMORY_REGION, arg);
-	vlog("SET_USER_MEMORY_REGION(vm %d, slot %#x flags %#x gpa %#llx size %#llx uaddr %#llx) -> %ld (%s)",
-	     vm, reg->slot, reg->flags, (unsigned long long)reg->guest_phys_addr,
+	vlog("%s(vm %d, slot %#x flags %#x gpa %#llx size %#llx uaddr %#llx) -> %ld (%s)",
+	     "SET_USER_MEMORY_REGION", vm, reg->slot, reg->flags,
+	     (unsigned long long)reg->guest_phys_addr,
 	     (unsigned long long)reg->memory_size,
 	     (unsigned long long)reg->userspace_addr, ret,
 	     ret < 0 ? strerror(errno) : "ok");
@@ -627,8 +630,10 @@ static void op_vcpu_ioctl(const struct op *op, struct rng *r)
 		struct hv_signal_mask *m = (void *)buf;
 		u64 set = gen_u64(r);
 
-		/* Blocking the run timer's signal leaves a spinning guest
-		 * to the supervisor's SIGKILL: rarely. */
+		/*
+		 * Blocking the run timer's signal leaves a spinning guest
+		 * to the supervisor's SIGKILL: rarely.
+		 */
 		if (rng_pct(r, 97))
 			set &= ~(1ULL << (SIGUSR1 - 1) | 1ULL << (SIGUSR2 - 1));
 		m->len = rng_pct(r, 85) ? 8 : (u32)gen_count(r, 8);
@@ -1014,12 +1019,27 @@ static void op_mem_map(const struct op *op, struct rng *r)
 	u8 *p;
 
 	switch (rng_below(r, 20)) {
-	case 0: case 1: type = MT_SHARED; break;
-	case 2: case 3: case 4: type = MT_MEMFD; break;
-	case 5: type = MT_MEMFD_PRIVATE; break;
-	case 6: type = MT_RO; break;
-	case 7: type = rng_one_in(r, 3) ? MT_NONE : MT_ANON; break;
-	default: type = MT_ANON; break;
+	case 0:
+	case 1:
+		type = MT_SHARED;
+		break;
+	case 2:
+	case 3:
+	case 4:
+		type = MT_MEMFD;
+		break;
+	case 5:
+		type = MT_MEMFD_PRIVATE;
+		break;
+	case 6:
+		type = MT_RO;
+		break;
+	case 7:
+		type = rng_one_in(r, 3) ? MT_NONE : MT_ANON;
+		break;
+	default:
+		type = MT_ANON;
+		break;
 	}
 	if (type == MT_MEMFD || type == MT_MEMFD_PRIVATE) {
 		fd = memfd_create("hv-fuzz", MFD_CLOEXEC);

@@ -117,8 +117,10 @@ struct prog {
 const char *op_name(unsigned int kind);
 /* Generate iteration @iter of @seed; at most @max_ops operations. */
 void prog_generate(struct prog *p, u64 seed, u64 iter, int max_ops);
-/* Keep only the first @n operations (n < 0: all); make those @skip
- * marks no-ops (their numbers stay). */
+/*
+ * Keep only the first @n operations (n < 0: all); make those @skip
+ * marks no-ops (their numbers stay).
+ */
 void prog_trim(struct prog *p, int n, const bool *skip);
 void prog_free(struct prog *p);
 /* One line per operation: "  #k t1 op_name a b seed". */
@@ -226,6 +228,7 @@ struct memcount {
 	long sunreclaim_kb;
 	long free_kb;		/* MemFree + Cached + Buffers + SReclaimable */
 };
+
 void memcount_read(struct memcount *m);
 void memory_settle(void);
 bool kmemleak_available(void);

@@ -273,10 +273,18 @@ static void snippet_mmio(struct emit *e)
 	default:	/* xadd, inc, not, neg, shl on [rax] */
 		addr_prefix(e);
 		switch (rng_below(r, 4)) {
-		case 0: EMIT(e, 0x0f, 0xc1, 0x18); break;
-		case 1: EMIT(e, 0xff, 0x00); break;
-		case 2: EMIT(e, 0xf7, 0x10 + 8 * rng_below(r, 2)); break;
-		default: EMIT(e, 0xd1, 0x20); break;
+		case 0:
+			EMIT(e, 0x0f, 0xc1, 0x18);
+			break;
+		case 1:
+			EMIT(e, 0xff, 0x00);
+			break;
+		case 2:
+			EMIT(e, 0xf7, 0x10 + 8 * rng_below(r, 2));
+			break;
+		default:
+			EMIT(e, 0xd1, 0x20);
+			break;
 		}
 		break;
 	}
@@ -915,8 +923,10 @@ void guest_build(struct rng *r, unsigned int mode, u8 *mem, u64 gpa,
 	}
 	guest_code(r, mem + entry, code_len, bits, lin, size, mmio);
 
-	/* Segments: flat for protected and long modes, based at the slot
-	 * for 16-bit code, whose offsets are 16 bits. */
+	/*
+	 * Segments: flat for protected and long modes, based at the slot
+	 * for 16-bit code, whose offsets are 16 bits.
+	 */
 	switch (mode) {
 	case GM_REAL:
 		seg_set(&sr->cs, gpa < 0x100000 ? gpa >> 4 : 0xf000, gpa, 0xffff,
@@ -949,7 +959,10 @@ void guest_build(struct rng *r, unsigned int mode, u8 *mem, u64 gpa,
 		sr->cr0 |= 1;
 		break;
 	}
-	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
+	sr->es = sr->ds;
+	sr->fs = sr->ds;
+	sr->gs = sr->ds;
+	sr->ss = sr->ds;
 	if (mode == GM_VM86)
 		sr->cs.type = 0x3;
 	seg_set(&sr->tr, SEL_TSS, lin + OFF_TSS, 0x67, 0xb, 0, 0, 0, 0, 0);

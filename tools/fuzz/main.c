@@ -273,11 +273,13 @@ static const char *errno_name(int e)
 
 static void print_progress(void)
 {
-	printf("fuzz: [%4.0fs] iterations %llu, operations %llu, ioctls %llu (%llu ok), HV_RUN %llu (%llu exits), guests %llu\n",
+	printf("fuzz: [%4.0fs] iterations %llu, operations %llu, ioctls %llu (%llu ok), ",
 	       now() - t0, (unsigned long long)stats->iters,
 	       (unsigned long long)stats->ops, (unsigned long long)stats->ioctls,
-	       (unsigned long long)stats->ioctl_ok, (unsigned long long)stats->runs,
-	       (unsigned long long)stats->runs_ok, (unsigned long long)stats->guests);
+	       (unsigned long long)stats->ioctl_ok);
+	printf("HV_RUN %llu (%llu exits), guests %llu\n",
+	       (unsigned long long)stats->runs, (unsigned long long)stats->runs_ok,
+	       (unsigned long long)stats->guests);
 	fflush(stdout);
 }
 
@@ -322,7 +324,8 @@ static void print_summary(void)
 		if (stats->errnos[i])
 			printf("%s %s %llu", n++ ? "," : "", errno_name(i),
 			       (unsigned long long)stats->errnos[i]);
-	printf("\nfuzz: also: %llu forks, %llu signals, %llu memory faults caught, %llu injected allocation/copy failures\n",
+	printf("\n"
+	       "fuzz: also: %llu forks, %llu signals, %llu memory faults caught, %llu injected allocation/copy failures\n",
 	       (unsigned long long)stats->forks, (unsigned long long)stats->signals,
 	       (unsigned long long)stats->faults, (unsigned long long)stats->injected);
 	fflush(stdout);
@@ -370,8 +373,8 @@ static void minimize(const u64 *iters, int n)
 	for (i = 0; i < n && !cul && now() < end; i++) {
 		one[0] = iters[i];
 		o = try_repro(one, 1, -1, NULL, 3);
-		printf("fuzz: minimize: iteration %llu alone: %s\n",
-		       (unsigned long long)iters[i],
+		printf("fuzz: %s: iteration %llu alone: %s\n",
+		       __func__, (unsigned long long)iters[i],
 		       o == SPLAT ? "reproduced" : o == HANG ? "hang" : "no splat");
 		if (o == HANG)
 			return;
@@ -382,7 +385,7 @@ static void minimize(const u64 *iters, int n)
 	}
 	if (!cul && n > 1 && now() < end) {
 		o = try_repro(iters, n, -1, NULL, 3);
-		printf("fuzz: minimize: all %d together: %s\n", n,
+		printf("fuzz: %s: all %d together: %s\n", __func__, n,
 		       o == SPLAT ? "reproduced" : "no splat");
 		if (o == SPLAT) {
 			cul = iters;
@@ -390,7 +393,8 @@ static void minimize(const u64 *iters, int n)
 		}
 	}
 	if (!cul) {
-		printf("fuzz: minimize: not reproduced in this boot (a race, or a report the kernel prints once); replay it on a fresh boot\n");
+		printf("fuzz: %s: %s\n", __func__,
+		       "not reproduced in this boot (a race, or a report the kernel prints once); replay it on a fresh boot");
 		return;
 	}
 	prog_generate(&p, O.seed, cul[0], O.max_ops);
@@ -402,7 +406,7 @@ static void minimize(const u64 *iters, int n)
 		int mid = (lo + hi) / 2;
 
 		o = try_repro(cul, ncul, mid, NULL, 3);
-		printf("fuzz: minimize: --ops %d: %s\n", mid,
+		printf("fuzz: %s: --ops %d: %s\n", __func__, mid,
 		       o == SPLAT ? "reproduced" : "no splat");
 		if (o == HANG)
 			break;
@@ -438,8 +442,10 @@ static void finding(const char *kind, const char *title, const u64 *iters, int n
 	mark("FINDING %s: %s", kind, title);
 }
 
-/* In flight: the workers running now and those that ended since the last
- * look at the kernel log. */
+/*
+ * In flight: the workers running now and those that ended since the last
+ * look at the kernel log.
+ */
 static int in_flight(u64 *out, int max)
 {
 	int i, n = 0;
@@ -495,15 +501,34 @@ static void parse_options(int argc, char **argv)
 	O.argv0 = argv[0];
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': O.dev = optarg; break;
-		case 's': O.seed = strtoull(optarg, NULL, 0); seeded = true; break;
-		case 't': O.time = atof(optarg); break;
-		case 'p': O.procs = MAX(1, MIN(MAX_PROCS, atoi(optarg))); break;
-		case 'm': O.max_ops = MAX(24, MIN(MAX_SKIP - 16, atoi(optarg))); break;
-		case 'T': O.iter_time = atof(optarg); break;
-		case 'i': O.niters = parse_list(optarg, &O.iters); break;
-		case 'r': O.repeat = MAX(1, atoi(optarg)); break;
-		case 'o': O.ops = atoi(optarg); break;
+		case 'd':
+			O.dev = optarg;
+			break;
+		case 's':
+			O.seed = strtoull(optarg, NULL, 0);
+			seeded = true;
+			break;
+		case 't':
+			O.time = atof(optarg);
+			break;
+		case 'p':
+			O.procs = MAX(1, MIN(MAX_PROCS, atoi(optarg)));
+			break;
+		case 'm':
+			O.max_ops = MAX(24, MIN(MAX_SKIP - 16, atoi(optarg)));
+			break;
+		case 'T':
+			O.iter_time = atof(optarg);
+			break;
+		case 'i':
+			O.niters = parse_list(optarg, &O.iters);
+			break;
+		case 'r':
+			O.repeat = MAX(1, atoi(optarg));
+			break;
+		case 'o':
+			O.ops = atoi(optarg);
+			break;
 		case 'k':
 			O.skip = calloc(MAX_SKIP, sizeof(bool));
 			n = parse_list(optarg, &list);
@@ -512,21 +537,51 @@ static void parse_options(int argc, char **argv)
 					O.skip[list[i]] = true;
 			free(list);
 			break;
-		case 'P': O.print = true; break;
-		case 'v': O.verbose = true; break;
-		case 'L': O.leak_check = false; break;
-		case 'S': O.leak_slab_kb = atol(optarg); break;
-		case 'G': O.leak_page_kb = atol(optarg); break;
-		case 'K': O.kmemleak = 1; break;
-		case 'N': O.kmemleak = 0; break;
-		case 'F': O.fail_nth = 0; break;
-		case 'H': O.hung_secs = atoi(optarg); break;
-		case 'M': O.minimize = false; break;
-		case 'I': O.minimize_time = atof(optarg); break;
-		case 'E': O.stats_every = atof(optarg); break;
-		case 'Q': O.tcg_safe = true; break;
-		case 'h': fputs(usage, stdout); exit(0);
-		default: fputs(usage, stderr); exit(2);
+		case 'P':
+			O.print = true;
+			break;
+		case 'v':
+			O.verbose = true;
+			break;
+		case 'L':
+			O.leak_check = false;
+			break;
+		case 'S':
+			O.leak_slab_kb = atol(optarg);
+			break;
+		case 'G':
+			O.leak_page_kb = atol(optarg);
+			break;
+		case 'K':
+			O.kmemleak = 1;
+			break;
+		case 'N':
+			O.kmemleak = 0;
+			break;
+		case 'F':
+			O.fail_nth = 0;
+			break;
+		case 'H':
+			O.hung_secs = atoi(optarg);
+			break;
+		case 'M':
+			O.minimize = false;
+			break;
+		case 'I':
+			O.minimize_time = atof(optarg);
+			break;
+		case 'E':
+			O.stats_every = atof(optarg);
+			break;
+		case 'Q':
+			O.tcg_safe = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fputs(usage, stderr);
+			exit(2);
 		}
 	}
 	if (optind < argc) {
@@ -555,15 +610,15 @@ static int replay(void)
 					dump_task_stacks(workers[i].pid);
 		} else {
 			snprintf(title, sizeof(title), "a kernel splat (above)");
-			printf("fuzz: FINDING: splat in replay round %d\n", round + 1);
+			printf("fuzz: FINDING: splat in %s round %d\n", __func__, round + 1);
 		}
 		return 1;
 	}
-	printf("fuzz: replay: %d rounds, no finding\n", O.repeat);
+	printf("fuzz: %s: %d rounds, no finding\n", __func__, O.repeat);
 	return 0;
 }
 
-static int fuzz(void)
+static int fuzz_loop(void)
 {
 	double warmup = O.leak_check ? MIN(30, MAX(3, O.time / 10)) : 0;
 	double last_progress = now(), end = t0 + O.time;
@@ -581,17 +636,17 @@ static int fuzz(void)
 			stopping = true;
 		if (pausing && t - t0 >= warmup && !have_base) {
 			/* Warm-up done: settle, take the leak baseline. */
-			if (nactive) {
+			if (nactive)
 				goto poll;
-			}
 			memory_settle();
 			memcount_read(&base);
 			if (O.kmemleak)
 				kmemleak_clear();
 			have_base = true;
 			pausing = false;
-			printf("fuzz: [%4.0fs] memory baseline after warm-up: unreclaimable slab %ld kB, free %ld kB\n",
-			       now() - t0, base.sunreclaim_kb, base.free_kb);
+			printf("fuzz: [%4.0fs] memory baseline after warm-up: ", now() - t0);
+			printf("unreclaimable slab %ld kB, free %ld kB\n",
+			       base.sunreclaim_kb, base.free_kb);
 		}
 		while (!stopping && !(pausing && t - t0 >= warmup) && nactive < O.procs)
 			start_worker(next++, O.ops, O.skip);
@@ -600,7 +655,8 @@ poll:
 		if (stuck) {
 			char msg[128];
 
-			snprintf(msg, sizeof(msg), "iteration %llu did not die within %ds of SIGKILL",
+			snprintf(msg, sizeof(msg),
+				 "iteration %llu did not die within %ds of SIGKILL",
 				 (unsigned long long)stuck->iter, O.hung_secs + 30);
 			fl[0] = stuck->iter;
 			finding("hang", msg, fl, 1);
@@ -645,8 +701,9 @@ poll:
 		memcount_read(&after);
 		dslab = after.sunreclaim_kb - base.sunreclaim_kb;
 		dfree = base.free_kb - after.free_kb;
-		printf("fuzz: memory after every fd closed: unreclaimable slab %+ld kB, free memory %+ld kB (leak limits: slab +%ld kB, free -%ld kB)\n",
-		       dslab, -dfree, O.leak_slab_kb, O.leak_page_kb);
+		printf("fuzz: memory after every fd closed: unreclaimable slab %+ld kB, ", dslab);
+		printf("free memory %+ld kB (leak limits: slab +%ld kB, free -%ld kB)\n",
+		       -dfree, O.leak_slab_kb, O.leak_page_kb);
 		if (dslab > O.leak_slab_kb || dfree > O.leak_page_kb) {
 			snprintf(title, sizeof(title),
 				 "memory not returned: unreclaimable slab %+ld kB, free memory %+ld kB",
@@ -661,8 +718,8 @@ poll:
 		const char *mod = strstr(O.dev, "kvm") ? "kvm" : "hv";
 
 		if (kmemleak_report(mod)) {
-			printf("fuzz: FINDING: leak: kmemleak found unreferenced objects allocated by %s (seed %#llx)\n",
-			       mod, (unsigned long long)O.seed);
+			printf("fuzz: FINDING: leak: kmemleak found unreferenced objects ");
+			printf("allocated by %s (seed %#llx)\n", mod, (unsigned long long)O.seed);
 			mark("FINDING kmemleak");
 			return 1;
 		}
@@ -710,23 +767,24 @@ int main(int argc, char **argv)
 	hung_task_setup(O.hung_secs);
 	eopts = (struct exec_opts) {
 		.dev = O.dev, .verbose = O.verbose, .fail_nth = O.fail_nth,
-		.is_kvm = strstr(O.dev, "kvm") != NULL, .op_budget = O.iter_time,
+		.is_kvm = strstr(O.dev, "kvm"), .op_budget = O.iter_time,
 		.tcg_safe = O.tcg_safe,
 		.stats = stats,
 	};
 	kmsg_fd = kmsg_open();
 	kmsg_wfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 
-	printf("fuzz: seed %#llx, device %s, %s, %d processes, up to %d operations per program, %gs per iteration%s%s%s\n",
+	printf("fuzz: seed %#llx, device %s, %s, %d processes, ",
 	       (unsigned long long)O.seed, O.dev,
-	       O.niters ? "replay" : "fuzzing", O.niters ? O.niters : O.procs,
+	       O.niters ? "replay" : "fuzzing", O.niters ? O.niters : O.procs);
+	printf("up to %d operations per program, %gs per iteration%s%s%s\n",
 	       O.max_ops, O.iter_time, O.fail_nth ? ", fault injection" : "",
 	       O.kmemleak ? ", kmemleak" : "", O.leak_check ? ", leak check" : "");
 	if (kmsg_fd < 0)
 		printf("fuzz: warning: cannot read /dev/kmsg: no splat detection here\n");
 	mark("start: seed %#llx", (unsigned long long)O.seed);
 	t0 = now();
-	rc = O.niters ? replay() : fuzz();
+	rc = O.niters ? replay() : fuzz_loop();
 	print_summary();
 	printf("fuzz: result: %s\n", rc ? "FINDING (above)" : "no finding");
 	mark("end: %s", rc ? "finding" : "no finding");

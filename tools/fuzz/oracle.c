@@ -23,11 +23,7 @@
  * (KASAN, soft lockups, sleeping in atomic, list corruption...), Oops,
  * GPF, lockdep, RCU stalls, hung tasks, panics, any call trace.
  */
-static const char splat_re[] =
-	"cut here|WARNING: CPU:|WARNING: (possible|suspicious|inconsistent|bad unlock)|"
-	"BUG:|Oops|general protection fault|Kernel panic|kernel BUG at|lockdep|"
-	"locking dependency|INFO: task .* blocked|detected stall|kthread starved|"
-	"hard LOCKUP|UBSAN:|Call Trace:";
+#define SPLAT_RE "cut here|WARNING: CPU:|WARNING: (possible|suspicious|inconsistent|bad unlock)|BUG:|Oops|general protection fault|Kernel panic|kernel BUG at|lockdep|locking dependency|INFO: task .* blocked|detected stall|kthread starved|hard LOCKUP|UBSAN:|Call Trace:"
 
 static regex_t splat;
 static bool splat_ready;
@@ -37,7 +33,7 @@ int kmsg_open(void)
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (!splat_ready) {
-		if (regcomp(&splat, splat_re, REG_EXTENDED | REG_NOSUB))
+		if (regcomp(&splat, SPLAT_RE, REG_EXTENDED | REG_NOSUB))
 			abort();
 		splat_ready = true;
 	}
