@@ -71,8 +71,10 @@ static void pass(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Something QEMU needs that the device does not offer: @item names it in
- * the summary. */
+/*
+ * Something QEMU needs that the device does not offer: @item names it in
+ * the summary.
+ */
 static void missing(const char *item, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void missing(const char *item, const char *fmt, ...)
@@ -83,7 +85,7 @@ static void missing(const char *item, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay("ok", " # SKIP missing", fmt, ap);
 	va_end(ap);
-	printf("# missing: %s\n", item);
+	printf("# %s: %s\n", __func__, item);
 	if (!strstr(missing_list, item) && len + strlen(item) + 3 < sizeof(missing_list))
 		snprintf(missing_list + len, sizeof(missing_list) - len, "%s%s",
 			 len ? ", " : "", item);
@@ -235,13 +237,13 @@ static void read_caps(void)
 #define MSR_MCG_STATUS			0x17a
 #define MSR_MCG_CTL			0x17b
 #define MSR_IA32_MISC_ENABLE		0x1a0
-#define MSR_MTRRphysBase0		0x200
-#define MSR_MTRRfix64K_00000		0x250
-#define MSR_MTRRfix16K_80000		0x258
-#define MSR_MTRRfix16K_A0000		0x259
-#define MSR_MTRRfix4K_C0000		0x268
+#define MSR_MTRR_PHYS_BASE0		0x200
+#define MSR_MTRR_FIX64K_00000		0x250
+#define MSR_MTRR_FIX16K_80000		0x258
+#define MSR_MTRR_FIX16K_A0000		0x259
+#define MSR_MTRR_FIX4K_C0000		0x268
 #define MSR_PAT				0x277
-#define MSR_MTRRdefType			0x2ff
+#define MSR_MTRR_DEF_TYPE		0x2ff
 #define MSR_MC0_CTL			0x400
 #define MSR_IA32_TSC_ADJUST		0x3b
 #define MSR_IA32_SPEC_CTRL		0x48
@@ -292,27 +294,29 @@ static const struct { uint32_t index; const char *name; } msr_names[] = {
 	{ MSR_KVM_ASYNC_PF_EN, "KVM_ASYNC_PF_EN" },
 	{ MSR_KVM_STEAL_TIME, "KVM_STEAL_TIME" },
 	{ MSR_KVM_PV_EOI_EN, "KVM_PV_EOI_EN" },
-	{ MSR_MTRRdefType, "MTRRdefType" }, { MSR_MTRRfix64K_00000, "MTRRfix64K_00000" },
-	{ MSR_MTRRfix16K_80000, "MTRRfix16K_80000" },
-	{ MSR_MTRRfix16K_A0000, "MTRRfix16K_A0000" },
+	{ MSR_MTRR_DEF_TYPE, "MTRRdefType" }, { MSR_MTRR_FIX64K_00000, "MTRRfix64K_00000" },
+	{ MSR_MTRR_FIX16K_80000, "MTRRfix16K_80000" },
+	{ MSR_MTRR_FIX16K_A0000, "MTRRfix16K_A0000" },
 	{ MSR_MCG_STATUS, "MCG_STATUS" }, { MSR_MCG_CTL, "MCG_CTL" },
 };
 
 static const char *msr_name(uint32_t index)
 {
+	static const char *const mc_regs[] = { "CTL", "STATUS", "ADDR", "MISC" };
 	static char buf[32];
 
 	for (size_t i = 0; i < sizeof(msr_names) / sizeof(msr_names[0]); i++)
 		if (msr_names[i].index == index)
 			return msr_names[i].name;
-	if (index >= MSR_MTRRfix4K_C0000 && index < MSR_MTRRfix4K_C0000 + 8)
-		snprintf(buf, sizeof(buf), "MTRRfix4K_%X", 0xc0000 + (index - MSR_MTRRfix4K_C0000) * 0x8000);
-	else if (index >= MSR_MTRRphysBase0 && index < MSR_MTRRphysBase0 + 16)
+	if (index >= MSR_MTRR_FIX4K_C0000 && index < MSR_MTRR_FIX4K_C0000 + 8)
+		snprintf(buf, sizeof(buf), "MTRRfix4K_%X",
+			 0xc0000 + (index - MSR_MTRR_FIX4K_C0000) * 0x8000);
+	else if (index >= MSR_MTRR_PHYS_BASE0 && index < MSR_MTRR_PHYS_BASE0 + 16)
 		snprintf(buf, sizeof(buf), "MTRRphys%s%u", index & 1 ? "Mask" : "Base",
-			 (index - MSR_MTRRphysBase0) / 2);
+			 (index - MSR_MTRR_PHYS_BASE0) / 2);
 	else if (index >= MSR_MC0_CTL && index < MSR_MC0_CTL + 4 * 32)
 		snprintf(buf, sizeof(buf), "MC%u_%s", (index - MSR_MC0_CTL) / 4,
-			 (const char *[]){ "CTL", "STATUS", "ADDR", "MISC" }[index & 3]);
+			 mc_regs[index & 3]);
 	else
 		snprintf(buf, sizeof(buf), "MSR");
 	return buf;
@@ -406,15 +410,15 @@ static void put_list(struct msrs *m)
 	if (feat_kvm & (1u << KVM_FEATURE_STEAL_TIME))
 		add(m, MSR_KVM_STEAL_TIME, 0);
 	/* CPUID_MTRR: MTRRdefType, 11 fixed-range MTRRs, 8 variable pairs. */
-	add(m, MSR_MTRRdefType, 0);
-	add(m, MSR_MTRRfix64K_00000, 0);
-	add(m, MSR_MTRRfix16K_80000, 0);
-	add(m, MSR_MTRRfix16K_A0000, 0);
+	add(m, MSR_MTRR_DEF_TYPE, 0);
+	add(m, MSR_MTRR_FIX64K_00000, 0);
+	add(m, MSR_MTRR_FIX16K_80000, 0);
+	add(m, MSR_MTRR_FIX16K_A0000, 0);
 	for (int i = 0; i < 8; i++)
-		add(m, MSR_MTRRfix4K_C0000 + i, 0);
+		add(m, MSR_MTRR_FIX4K_C0000 + i, 0);
 	for (int i = 0; i < 8; i++) {
-		add(m, MSR_MTRRphysBase0 + 2 * i, 0);
-		add(m, MSR_MTRRphysBase0 + 2 * i + 1, 0);
+		add(m, MSR_MTRR_PHYS_BASE0 + 2 * i, 0);
+		add(m, MSR_MTRR_PHYS_BASE0 + 2 * i + 1, 0);
 	}
 	/* env->mcg_cap: MCG_STATUS, MCG_CTL, 4 MSRs per bank. */
 	add(m, MSR_MCG_STATUS, 0);
@@ -423,8 +427,10 @@ static void put_list(struct msrs *m)
 		add(m, MSR_MC0_CTL + i, (i & 3) == 0 ? ~0ULL : 0);
 }
 
-/* kvm_get_msrs(): the same, plus TSC_DEADLINE when listed (and
- * FEATURE_CONTROL with VMX, SMX, SGX or LMCE: not qemu64). */
+/*
+ * kvm_get_msrs(): the same, plus TSC_DEADLINE when listed (and
+ * FEATURE_CONTROL with VMX, SMX, SGX or LMCE: not qemu64).
+ */
 static void get_list(struct msrs *m)
 {
 	put_list(m);
@@ -483,8 +489,10 @@ static struct kvm_cpuid_entry2 *cpuid_entry(struct kvm_cpuid2 *c, uint32_t fn, u
 	return NULL;
 }
 
-/* get_supported_cpuid(): start at 1 entry and double while E2BIG (or
- * while the table fills the buffer). */
+/*
+ * get_supported_cpuid(): start at 1 entry and double while E2BIG (or
+ * while the table fills the buffer).
+ */
 static struct kvm_cpuid2 *get_supported_cpuid(void)
 {
 	for (int max = 1; max <= 4096; max *= 2) {
@@ -526,8 +534,10 @@ static bool check_vm(void)
 	vmfd = r;
 	read_caps();
 
-	/* kvm_required_capabilites[], then kvm_arch_required_capabilities[]:
-	 * "kvm does not support %s", and QEMU stops. */
+	/*
+	 * kvm_required_capabilites[], then kvm_arch_required_capabilities[]:
+	 * "kvm does not support %s", and QEMU stops.
+	 */
 	static const long required[] = {
 		KVM_CAP_USER_MEMORY, KVM_CAP_DESTROY_MEMORY_REGION_WORKS,
 		KVM_CAP_JOIN_MEMORY_REGIONS_WORKS, KVM_CAP_SET_TSS_ADDR,
@@ -560,8 +570,10 @@ static void check_arch_init(void)
 	uint64_t base = 0xfffbc000;
 	long r;
 
-	/* Capabilities QEMU enables when they are reported: it stops if
-	 * enabling one fails. */
+	/*
+	 * Capabilities QEMU enables when they are reported: it stops if
+	 * enabling one fails.
+	 */
 	if (cap(KVM_CAP_EXCEPTION_PAYLOAD)) {
 		en = (struct kvm_enable_cap){ .cap = KVM_CAP_EXCEPTION_PAYLOAD, .args[0] = 1 };
 		need(xioctl(vmfd, KVM_ENABLE_CAP, &en), "KVM_ENABLE_CAP(EXCEPTION_PAYLOAD)",
@@ -631,7 +643,8 @@ static void check_arch_init(void)
 			filter.ranges[0] = (struct kvm_msr_filter_range){
 				.flags = KVM_MSR_FILTER_READ, .nmsrs = 1, .base = 0x35,
 				.bitmap = (uint8_t *)&zero };
-			need(xioctl(vmfd, KVM_X86_SET_MSR_FILTER, &filter), "KVM_X86_SET_MSR_FILTER",
+			need(xioctl(vmfd, KVM_X86_SET_MSR_FILTER, &filter),
+			     "KVM_X86_SET_MSR_FILTER",
 			     "MSR_CORE_THREAD_COUNT to userspace (QEMU stops if it fails)");
 		}
 	}
@@ -650,9 +663,11 @@ static bool check_vcpu_init(void)
 	if (supported) {
 		pass("KVM_GET_SUPPORTED_CPUID: %u entries", supported->nent);
 		e = cpuid_entry(supported, KVM_CPUID_FEATURES, 0);
-		/* kvm_default_props: kvmclock, kvm-nopiodelay, kvm-asyncpf,
+		/*
+		 * kvm_default_props: kvmclock, kvm-nopiodelay, kvm-asyncpf,
 		 * kvm-steal-time, kvm-pv-eoi, kvmclock-stable-bit, filtered by
-		 * what the device supports. */
+		 * what the device supports.
+		 */
 		if (e && cpuid_entry(supported, KVM_CPUID_SIGNATURE, 0))
 			feat_kvm = e->eax & ((1u << KVM_FEATURE_CLOCKSOURCE) |
 					     (1u << KVM_FEATURE_NOP_IO_DELAY) |
@@ -661,9 +676,10 @@ static bool check_vcpu_init(void)
 					     (1u << KVM_FEATURE_STEAL_TIME) |
 					     (1u << KVM_FEATURE_PV_EOI) |
 					     (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT));
-		note("the guest's KVM paravirtual features (CPUID 0x40000001.EAX): %#x%s", feat_kvm,
-		     feat_kvm & ((1u << KVM_FEATURE_CLOCKSOURCE) | (1u << KVM_FEATURE_CLOCKSOURCE2)) ?
-		     " (kvmclock)" : "");
+		note("the guest's KVM paravirtual features (CPUID 0x40000001.EAX): %#x%s",
+		     feat_kvm,
+		     feat_kvm & ((1u << KVM_FEATURE_CLOCKSOURCE) |
+				 (1u << KVM_FEATURE_CLOCKSOURCE2)) ? " (kvmclock)" : "");
 	}
 
 	/* mce_init(), then kvm_arch_init_vcpu() */
@@ -703,9 +719,11 @@ static bool check_vcpu_init(void)
 		need(xioctl(vcpufd, KVM_X86_SETUP_MCE, &mcg_cap), "KVM_X86_SETUP_MCE",
 		     "10 banks, MCG_CTL_P|MCG_SER_P (QEMU stops if it fails)");
 
-	/* A table as QEMU builds it: what the device supports, with QEMU's
+	/*
+	 * A table as QEMU builds it: what the device supports, with QEMU's
 	 * fix-ups (kvm_arch_get_supported_cpuid()): MTRR, PAT, MCE, MCA and
-	 * the hypervisor bit always, x2APIC never without an in-kernel irqchip. */
+	 * the hypervisor bit always, x2APIC never without an in-kernel irqchip.
+	 */
 	if (supported) {
 		cpuid.c.nent = supported->nent < 256 ? supported->nent : 256;
 		memcpy(cpuid.e, supported->entries, cpuid.c.nent * sizeof(cpuid.e[0]));
@@ -721,6 +739,7 @@ static bool check_vcpu_init(void)
 
 	/* kvm_init_msrs(): asserted (a failure aborts QEMU). */
 	static struct msrs init;
+
 	init.hdr.nmsrs = 0;
 	if (listed(MSR_IA32_ARCH_CAPABILITIES))
 		add(&init, MSR_IA32_ARCH_CAPABILITIES, 0);
@@ -859,10 +878,13 @@ static void check_sync(void)
 	}
 	if (cap(KVM_CAP_DEBUGREGS))
 		round_trip(KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS, sizeof(struct kvm_debugregs),
-			   "KVM_GET_DEBUGREGS", "KVM_SET_DEBUGREGS", "every sync (DEBUGREGS reported)");
+			   "KVM_GET_DEBUGREGS", "KVM_SET_DEBUGREGS",
+			   "every sync (DEBUGREGS reported)");
 
-	/* kvm_get_msrs(): the same list (and TSC_DEADLINE), count asserted;
-	 * what was written must read back (QEMU writes back what it read). */
+	/*
+	 * kvm_get_msrs(): the same list (and TSC_DEADLINE), count asserted;
+	 * what was written must read back (QEMU writes back what it read).
+	 */
 	get_list(&got);
 	for (uint32_t i = 0; i < got.hdr.nmsrs; i++)
 		got.e[i].data = 0xdeadbeefdeadbeefULL;
@@ -1032,14 +1054,15 @@ static void check_irqchip(void)
 	if (apic_base == sregs.apic_base)
 		pass("run->apic_base is the APIC base (%#llx)", (unsigned long long)apic_base);
 	else
-		irq_protocol_fails("run->apic_base", "run->apic_base is %#llx, the vCPU's APIC base %#llx"
-				   " (QEMU copies it into its APIC: 0 disables it)",
-				   (unsigned long long)apic_base, (unsigned long long)sregs.apic_base);
+		irq_protocol_fails("run->apic_base",
+				   "run->apic_base is %#llx, the vCPU's APIC base %#llx (QEMU copies it into its APIC: 0 disables it)",
+				   (unsigned long long)apic_base,
+				   (unsigned long long)sregs.apic_base);
 	if (cr8 == sregs.cr8)
 		pass("run->cr8 is the TPR (%llu)", (unsigned long long)cr8);
 	else
-		irq_protocol_fails("run->cr8", "run->cr8 is %llu, CR8 %llu", (unsigned long long)cr8,
-				   (unsigned long long)sregs.cr8);
+		irq_protocol_fails("run->cr8", "run->cr8 is %llu, CR8 %llu",
+				   (unsigned long long)cr8, (unsigned long long)sregs.cr8);
 
 	if (!need(r, "KVM_INTERRUPT", "vector 0x20, how QEMU delivers every PIC/APIC interrupt"))
 		return;
@@ -1100,18 +1123,19 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dev") && i + 1 < argc) {
 			dev = argv[++i];
-		} else if (!strcmp(argv[i], "--ioctl-names")) {
+			continue;
+		}
+		if (!strcmp(argv[i], "--ioctl-names")) {
 			ioctl_names();
 			return 0;
-		} else {
-			fprintf(stderr, "usage: %s [--dev PATH] | --ioctl-names\n", argv[0]);
-			return 2;
 		}
+		fprintf(stderr, "usage: %s [--dev PATH] | --ioctl-names\n", argv[0]);
+		return 2;
 	}
 
 	printf("TAP version 13\n");
-	note("what Debian 12's QEMU 7.2 needs from %s for -accel kvm -machine kernel-irqchip=off "
-	     "(default CPU model qemu64, one vCPU)", dev);
+	note("what Debian 12's QEMU 7.2 needs from %s for %s", dev,
+	     "-accel kvm -machine kernel-irqchip=off (default CPU model qemu64, one vCPU)");
 	devfd = open(dev, O_RDWR | O_CLOEXEC);
 	if (devfd < 0) {
 		broken("open %s: %s", dev, strerror(errno));
