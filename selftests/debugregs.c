@@ -110,12 +110,13 @@ static void test_ioctls(void)
 
 #define REFUSED(field, val) do {					\
 	struct hv_debugregs b = base;					\
-	b.field = (val);						\
+	unsigned long long v = (val);					\
+	b.field = v;							\
 	r = set_dr(vcpu, &b);						\
 	get_dr(vcpu, &e);						\
 	ktap_result(r == -EINVAL && same_dr(&e, &base),			\
 		    "KVM_SET_DEBUGREGS " #field " = %#llx: EINVAL (got %d), nothing changed", \
-		    (unsigned long long)(val), r);			\
+		    v, r);						\
 } while (0)
 	REFUSED(flags, 1);
 	REFUSED(flags, 1ULL << 63);

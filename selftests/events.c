@@ -33,8 +33,7 @@ volatile u64 irq_count, irq_vector, irq_rip;
 volatile u64 nmi_count, nmi_depth, nmi_max;
 
 extern const char irq_handler_a[], irq_handler_b[], nmi_handler[];
-asm(
-"	.pushsection .text\n"
+asm("	.pushsection .text\n"
 "irq_handler_a:\n"
 "	movq $0x40, irq_vector(%rip)\n"
 "	jmp 1f\n"

@@ -19,6 +19,7 @@
  *    bytes; bad pointers are EFAULT.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <cpuid.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
@@ -53,8 +54,8 @@ struct xsave_area {
 	u8 ext[XSAVE_SIZE - 576];
 } __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct fxregs) == 512, "legacy region");
-_Static_assert(sizeof(struct xsave_area) == XSAVE_SIZE, "xsave area");
+static_assert(sizeof(struct fxregs) == 512, "legacy region");
+static_assert(sizeof(struct xsave_area) == XSAVE_SIZE, "xsave area");
 
 /* ---- guest side ---- */
 
@@ -501,7 +502,8 @@ static void test_set_before_run(void)
 		ktap_info("KVM: KVM_SET_FPU before the first KVM_RUN %s the guest (FCW %#x)",
 			  ok ? "reaches" : "does not reach", img->fcw);
 	else
-		ktap_result(ok, "KVM_SET_FPU before the first KVM_RUN: the guest's FXSAVE shows it");
+		ktap_result(ok,
+			    "KVM_SET_FPU before the first KVM_RUN: the guest's FXSAVE shows it");
 	vm_free(vm);
 }
 

@@ -116,7 +116,7 @@ static void test_memslot_bounds(void)
 struct churn {
 	void *mem;
 	size_t size;
-	volatile bool stop;
+	bool stop;
 	unsigned long rounds;
 };
 
@@ -125,7 +125,7 @@ static void *churn_main(void *arg)
 {
 	struct churn *c = arg;
 
-	while (!c->stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		madvise(c->mem, c->size, MADV_DONTNEED);
 		memset(c->mem, 1, c->size);
 		c->rounds++;
@@ -180,7 +180,7 @@ static void test_vcpu_create_emfile(void)
 		}
 		setrlimit(RLIMIT_NOFILE, &saved);
 	}
-	c.stop = true;
+	__atomic_store_n(&c.stop, true, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	ktap_result(fails == n && !wrong,
 		    "CREATE_VCPU without a free fd fails with EMFILE, %d times (%d otherwise) while %lu invalidations ran",
@@ -221,7 +221,7 @@ static void test_teardown_race(void)
 			if (vm->slots[j].used && vm->slots[j].slot == 1)
 				vm->slots[j].owned = false;
 		vm_free(vm);
-		c.stop = true;
+		__atomic_store_n(&c.stop, true, __ATOMIC_RELAXED);
 		pthread_join(t, NULL);
 		rounds += c.rounds;
 		munmap(c.mem, c.size);

@@ -149,11 +149,10 @@ static bool in_list(const u32 *list, u32 n, u32 msr)
 
 /* ---- guest side: RDMSR/WRMSR that survive #GP, RDTSCP that survives #UD ---- */
 
-volatile u64 gp_count __attribute__((used));
-volatile u64 ud_count __attribute__((used));
+volatile u64 __attribute__((used)) gp_count;
+volatile u64 __attribute__((used)) ud_count;
 extern const char guest_gp_handler[], guest_ud_handler[];
-asm(
-"	.pushsection .text\n"
+asm("	.pushsection .text\n"
 "guest_gp_handler:\n"
 "	addq $8, %rsp\n"		/* the error code */
 "	addq $2, (%rsp)\n"		/* past RDMSR/WRMSR (0f 32, 0f 30) */
@@ -341,7 +340,8 @@ static void test_feature_msrs(void)
 	m.e[0].index = MSR_UCODE_REV;
 	m.e[1].index = MSR_NONE_1;
 	r = ioctl_ret(devfd, HV_GET_MSRS, (unsigned long)&m);
-	ktap_result(r == 1, "device GET_MSRS [UCODE_REV, unknown]: 1 handled (%ld), UCODE_REV %#llx",
+	ktap_result(r == 1,
+		    "device GET_MSRS [UCODE_REV, unknown]: 1 handled (%ld), UCODE_REV %#llx",
 		    r, (unsigned long long)m.e[0].data);
 	m.hdr.nmsrs = 0;
 	r = ioctl_ret(devfd, HV_GET_MSRS, (unsigned long)&m);
@@ -575,7 +575,8 @@ static void test_state(void)
 	}
 	vcpu_enter(vcpu, guest_state, 0);
 	ok = run_sync(vcpu, &uc, "state");
-	ktap_result(ok, "the guest reads the SYSCALL/SYSENTER MSRs, KERNEL_GS_BASE and PAT the VMM set");
+	ktap_result(ok,
+		    "the guest reads the SYSCALL/SYSENTER MSRs, KERNEL_GS_BASE and PAT the VMM set");
 	for (i = 0; ok && i < 9; i++) {
 		v = msr_of(vcpu, state_msrs[i]);
 		if (v != guest[i]) {
@@ -661,7 +662,8 @@ static void test_mtrr(struct hv_cpuid2 *supported)
 	TEST_REQUIRE(set_cpuid(vcpu, supported), "SET_CPUID2");
 	vcpu_enter(vcpu, guest_mtrr, 1, mask0);
 	ok = run_sync(vcpu, &uc, "mtrr");
-	ktap_result(ok, "MTRRs: MTRRCAP 0x508, the guest reads back what it wrote, #GP for reserved bits and types (%d-bit addresses)",
+	ktap_result(ok,
+		    "MTRRs: MTRRCAP 0x508, the guest reads back what it wrote, #GP for reserved bits and types (%d-bit addresses)",
 		    bits);
 	ok = ok && msr_of(vcpu, MSR_MTRR_DEF_TYPE) == 0xc06 &&
 	     msr_of(vcpu, MSR_MTRR_FIX16K) == 0x0505050501010000ULL &&
@@ -669,7 +671,8 @@ static void test_mtrr(struct hv_cpuid2 *supported)
 	     set_msr(vcpu, MSR_MTRR_BASE(3), 0x40000001) == 1 &&
 	     set_msr(vcpu, MSR_MTRR_BASE(3), 0x40000002) == 0 &&
 	     set_msr(vcpu, MSR_MTRRCAP, 0x508) == 0;
-	ktap_result(ok, "MTRRs: the VMM reads the guest's values; its bad type and MTRRCAP write are refused");
+	ktap_result(ok,
+		    "MTRRs: the VMM reads the guest's values; its bad type and MTRRCAP write are refused");
 	ok = ok && vcpu_expect_ucall(vcpu, UCALL_DONE, &uc, "mtrr end");
 	ktap_result(ok, "MTRRs: the guest reads what the VMM wrote");
 	vm_free(vm);
@@ -737,7 +740,8 @@ static void test_mce(struct hv_cpuid2 *supported)
 	ok = run_sync(vcpu, &uc, "mce");
 	if (ok)
 		cap = uc.args[0];
-	ktap_result(ok && (cap & 0xff), "MCE: MCG_CAP %#llx read-only; MCG_STATUS, MCi_CTL/ADDR/MISC read back; MCi_STATUS only cleared; #GP past the last bank",
+	ktap_result(ok && (cap & 0xff),
+		    "MCE: MCG_CAP %#llx read-only; MCG_STATUS, MCi_CTL/ADDR/MISC read back; MCi_STATUS only cleared; #GP past the last bank",
 		    (unsigned long long)cap);
 	ok = ok && msr_of(vcpu, MSR_MC_ADDR(0)) == 0x1000 &&
 	     msr_of(vcpu, MSR_MC_MISC(1)) == 0x2001 &&
@@ -746,9 +750,11 @@ static void test_mce(struct hv_cpuid2 *supported)
 	     set_msr(vcpu, MSR_MCG_CAP, cap) == 0 &&
 	     set_msr(vcpu, MSR_MC_STATUS(1), 0xbeef) == 1 &&
 	     set_msr(vcpu, MSR_MC_CTL(0), 0x3) == 0;
-	ktap_result(ok, "MCE: the VMM reads the guest's banks, may set MCi_STATUS, may not write MCG_CAP");
+	ktap_result(ok,
+		    "MCE: the VMM reads the guest's banks, may set MCi_STATUS, may not write MCG_CAP");
 	ok = ok && vcpu_expect_ucall(vcpu, UCALL_DONE, &uc, "mce end");
-	ktap_result(ok, "MCE: the guest reads the VMM's MCi_STATUS; HWCR.McStatusWrEn lets %s guest write it",
+	ktap_result(ok,
+		    "MCE: the guest reads the VMM's MCi_STATUS; HWCR.McStatusWrEn lets %s guest write it",
 		    host_is_amd() ? "an AMD" : "no Intel");
 	vm_free(vm);
 }
@@ -816,7 +822,8 @@ static void test_host_vs_guest(void)
 		    (unsigned long long)efer);
 	vcpu_enter(vcpu, guest_host_only, 1, efer);
 	ok = run_sync(vcpu, &uc, "host only");
-	ktap_result(ok, "the guest may not: MISC_ENABLE read-only bits, SMI_COUNT, EFER.NX; its UCODE_REV write is ignored");
+	ktap_result(ok,
+		    "the guest may not: MISC_ENABLE read-only bits, SMI_COUNT, EFER.NX; its UCODE_REV write is ignored");
 	vm_free(vm);
 }
 
@@ -859,7 +866,8 @@ static void test_tsc(struct hv_cpuid2 *supported)
 
 	ok = set_msr(vcpu, MSR_TSC, z) == 1;
 	v = msr_of(vcpu, MSR_TSC);
-	ktap_result(ok && v - z < TSC_SLACK, "the VMM's TSC write: it reads %#llx after writing %#llx",
+	ktap_result(ok && v - z < TSC_SLACK,
+		    "the VMM's TSC write: it reads %#llx after writing %#llx",
 		    (unsigned long long)v, (unsigned long long)z);
 
 	TEST_REQUIRE(set_cpuid(vcpu, supported), "SET_CPUID2");

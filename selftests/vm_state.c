@@ -54,8 +54,7 @@ static void sleep_ms(long ms)
 /* ---- TSS and identity map ---- */
 
 /* Real mode: add 1 to AX 100 times, then OUT it to port 0x90 (as modes.c). */
-asm(
-"	.pushsection .rodata.guest16, \"a\"\n"
+asm("	.pushsection .rodata.guest16, \"a\"\n"
 "	.code16\n"
 "rm_blob:\n"
 "	xor %ax, %ax\n"
@@ -137,7 +136,8 @@ static void test_enable_cap(void)
 		vm = vm_new(GUEST_NONE);
 		r1 = enable_cap(vm->fd, HV_CAP_MAX_VCPU_ID, 0, 8);
 		ktap_result(r1 == -EINVAL,
-			    "KVM_CAP_ENABLE_CAP_VM not reported: KVM_ENABLE_CAP is EINVAL (%ld)", r1);
+			    "KVM_CAP_ENABLE_CAP_VM not reported: KVM_ENABLE_CAP is EINVAL (%ld)",
+			    r1);
 		vm_free(vm);
 		return;
 	}
