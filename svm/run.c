@@ -15,6 +15,7 @@
 #include <asm/msr.h>
 #include <asm/spec-ctrl.h>
 #include <asm/svm.h>
+#include <asm/trapnr.h>
 
 #include "svm.h"
 
@@ -64,6 +65,56 @@ void svm_vcpu_put(struct hv_vcpu *vcpu)
 
 /* ---- one entry ---- */
 
+/*
+ * VMRUN's consistency checks on what hv lets userspace put in the VMCB
+ * (APM Vol. 2, 15.5.1, "Canonicalization and Consistency Checks"):
+ * EFER's reserved bits, CR0's CD/NW pair and high half, CR3 beyond the
+ * physical address width in long mode, DR6/DR7's high halves, the
+ * long-mode combinations of EFER.LME, CR0.PG/PE, CR4.PAE and CS.L/D,
+ * and an event type or exception vector VMRUN refuses.  KVM_SET_SREGS
+ * does not check all of these (KVM lets VMRUN fail), so neither does
+ * HV_SET_SREGS; but such a VMRUN is never issued: the vCPU gets the
+ * same result as the failed VMRUN (SVM_EXIT_ERR, a failed entry).
+ * Beyond defence in depth, QEMU 7.2's emulated SVM can leave the host
+ * with the guest's CR0 when VMRUN fails after loading it (its #VMEXIT
+ * drops the host's CR0 while the guest's CR4.PAE is clear and EFER.LME
+ * set), which wedges the emulated host: Documentation/fuzzing.md.
+ */
+static bool svm_vmrun_would_fail(const struct vmcb *vmcb)
+{
+	const struct vmcb_save_area *save = &vmcb->save;
+	u64 efer = save->efer, cr0 = save->cr0, cr4 = save->cr4;
+	u32 inj = vmcb->control.event_inj;
+	bool lme_pg = (efer & EFER_LME) && (cr0 & X86_CR0_PG);
+
+	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_SVME))
+		return true;
+	if ((cr0 >> 32) || ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
+		return true;
+	if ((efer & EFER_LMA) && (save->cr3 >> boot_cpu_data.x86_phys_bits))
+		return true;
+	if ((cr4 >> 32) || (save->dr6 >> 32) || (save->dr7 >> 32))
+		return true;
+	if (lme_pg && (!(cr4 & X86_CR4_PAE) || !(cr0 & X86_CR0_PE)))
+		return true;
+	if (lme_pg && (save->cs.attrib & SVM_SELECTOR_L_MASK) &&
+	    (save->cs.attrib & SVM_SELECTOR_DB_MASK))
+		return true;
+	if (!(inj & SVM_EVTINJ_VALID))
+		return false;
+	switch (inj & SVM_EVTINJ_TYPE_MASK) {
+	case SVM_EVTINJ_TYPE_EXEPT:	/* 15.20: not NMI's vector, below 32 */
+		return (inj & SVM_EVTINJ_VEC_MASK) == X86_TRAP_NMI ||
+		       (inj & SVM_EVTINJ_VEC_MASK) > 31;
+	case SVM_EVTINJ_TYPE_INTR:
+	case SVM_EVTINJ_TYPE_NMI:
+	case SVM_EVTINJ_TYPE_SOFT:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* Called by core/run.c with interrupts off and the guest's FPU loaded. */
 int svm_vcpu_enter(struct hv_vcpu *vcpu)
 {
@@ -85,6 +136,14 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	/* A shadow is the last exit's instruction's: over once RIP moved. */
 	if (vcpu->regs.rip != svm->exit_rip)
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+
+	if (unlikely(svm_vmrun_would_fail(vmcb))) {
+		vmcb->control.exit_code = SVM_EXIT_ERR;
+		vmcb->control.exit_info_1 = 0;
+		vmcb->control.exit_info_2 = 0;
+		vmcb->control.exit_int_info = 0;
+		goto exited;
+	}
 
 	/*
 	 * Without LBR virtualization the guest runs with the CPU's
@@ -135,6 +194,8 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 		hv_machine_check();
 	asm volatile("stgi" ::: "memory");
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+
+exited:
 
 	vcpu->regs.gpr[HV_RAX] = save->rax;
 	vcpu->regs.gpr[HV_RSP] = save->rsp;
