@@ -17,6 +17,7 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 
+#include "guest_context.h"
 #include "hv.h"
 
 /* ---- the entry handshake with requesters (see hv_vm_kick_all) ---- */
@@ -151,6 +152,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 		hv_fpu_end();
 		return 1;	/* the loop handles what stopped us */
 	}
+	hv_guest_timing_enter_irqoff();
 	if (READ_ONCE(hv_rebooting)) {
 		r = -EIO;
 	} else {
@@ -166,6 +168,14 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 			hv_complete_events(vcpu);
 	}
 	hv_vcpu_exit_guest_mode(vcpu);
+	/*
+	 * The host interrupt that made the guest exit, if any, is taken
+	 * here while the thread still counts as in the guest, so that a
+	 * tick lands in guest time, as with kvm.ko.
+	 */
+	local_irq_enable();
+	local_irq_disable();
+	hv_guest_timing_exit_irqoff();
 	local_irq_enable();
 	hv_fpu_end();
 	if (r)

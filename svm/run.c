@@ -17,6 +17,7 @@
 #include <asm/svm.h>
 #include <asm/trapnr.h>
 
+#include "../core/guest_context.h"
 #include "svm.h"
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
@@ -173,10 +174,12 @@ int svm_vcpu_enter(struct hv_vcpu *vcpu)
 	 * IF is set for the VMRUN itself; GIF=0 keeps the host unaffected.
 	 */
 	asm volatile("clgi" ::: "memory");
+	hv_guest_state_enter_irqoff();	/* lockdep: interrupts on from here */
 	raw_local_irq_enable();
 	svm_vmrun(svm->vmcb_pa, vcpu->regs.gpr,
 		  this_cpu_ptr(&svm_cpus)->host_save_pa, vcpu->spec_ctrl);
 	raw_local_irq_disable();
+	hv_guest_state_exit_irqoff();
 	/*
 	 * VMRUN loaded the guest's DR7 and DR6 from the VMCB and #VMEXIT
 	 * does not give the host's back (APM Vol. 2, 15.5.1): the host's

@@ -20,6 +20,7 @@
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 
+#include "../core/guest_context.h"
 #include "insn.h"
 #include "vmx.h"
 
@@ -394,7 +395,9 @@ int vmx_vcpu_enter(struct hv_vcpu *vcpu)
 	vmcs_write(GUEST_RFLAGS, vcpu->regs.rflags);
 	vmx_update_intr_state(vmx);
 	vmx_switch_to_guest(vmx, &host);
+	hv_guest_state_enter_irqoff();
 	r = __vmx_vcpu_run(vcpu->regs.gpr, vmx->vmcs.launched, vcpu->spec_ctrl);
+	hv_guest_state_exit_irqoff();
 	vmx_switch_to_host(vmx, &host);
 	if (!r) {
 		vmx->exit_reason = vmcs_read(VM_EXIT_REASON);
