@@ -30,7 +30,7 @@ static int hv_mmio_unhandled(struct hv_vcpu *vcpu)
 }
 
 /* Run (or re-run) the instruction at RIP through the emulator. */
-int hv_handle_mmio(struct hv_vcpu *vcpu)
+static int hv_mmio_emulate(struct hv_vcpu *vcpu)
 {
 	struct hv_emu *emu = &vcpu->emu;
 	struct hv_run *run = vcpu->run;
@@ -38,21 +38,6 @@ int hv_handle_mmio(struct hv_vcpu *vcpu)
 	struct hv_emu_env env;
 	int r;
 
-	/*
-	 * The exit came while the CPU delivered an event (its IDT entry or
-	 * stack is not RAM): the instruction at RIP is not what accessed
-	 * MMIO, and nothing can complete the delivery.  As newer KVM does,
-	 * userspace gets an internal error, with the exit's information.
-	 */
-	if (hv_event_in_delivery(vcpu)) {
-		u64 data[ARRAY_SIZE(vcpu->hw_exit) + 1];
-
-		memcpy(data, vcpu->hw_exit, sizeof(vcpu->hw_exit));
-		data[ARRAY_SIZE(vcpu->hw_exit)] = vcpu->cpu;
-		return hv_exit_internal_error(vcpu,
-					      HV_INTERNAL_ERROR_DELIVERY_EV,
-					      ARRAY_SIZE(data), data);
-	}
 	/* Emulation reads guest memory: flush the L1D (core/spec.c). */
 	vcpu->l1d_flush = true;
 	hv_ops->get_emu_state(vcpu, &cpu);
@@ -98,9 +83,38 @@ int hv_handle_mmio(struct hv_vcpu *vcpu)
 	}
 }
 
-/* The next HV_RUN after an HV_EXIT_MMIO: userspace did the access. */
+/* An exit for an access to guest-physical memory no slot backs. */
+int hv_handle_mmio(struct hv_vcpu *vcpu)
+{
+	const struct hv_exit_event *x = &vcpu->exit_event;
+
+	/*
+	 * The exit came while the CPU delivered an event (its IDT entry or
+	 * stack is not RAM): the instruction at RIP is not what accessed
+	 * MMIO, and nothing can complete the delivery.  As newer KVM does,
+	 * userspace gets an internal error, with the exit's information.
+	 * Only this exit's own vectoring information says so: an interrupt
+	 * userspace queued since (HV_INTERRUPT) is not being delivered.
+	 */
+	if (x->entered && x->valid) {
+		u64 data[ARRAY_SIZE(vcpu->hw_exit) + 1];
+
+		memcpy(data, vcpu->hw_exit, sizeof(vcpu->hw_exit));
+		data[ARRAY_SIZE(vcpu->hw_exit)] = vcpu->cpu;
+		return hv_exit_internal_error(vcpu,
+					      HV_INTERNAL_ERROR_DELIVERY_EV,
+					      ARRAY_SIZE(data), data);
+	}
+	return hv_mmio_emulate(vcpu);
+}
+
+/*
+ * The next HV_RUN after an HV_EXIT_MMIO: userspace did the access, and
+ * may have queued an interrupt (HV_INTERRUPT) since, which the
+ * instruction's completion comes before.
+ */
 int hv_complete_mmio(struct hv_vcpu *vcpu)
 {
 	hv_emu_mmio_complete(&vcpu->emu, vcpu->run->mmio.data);
-	return hv_handle_mmio(vcpu);
+	return hv_mmio_emulate(vcpu);
 }

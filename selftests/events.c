@@ -111,6 +111,52 @@ static void test_interrupt(void)
 	vm_free(vm);
 }
 
+/* ---- an interrupt queued while an MMIO read waits for userspace ---- */
+
+#define MMIO_GPA	0xc0000000ULL	/* no slot: MMIO */
+
+static void guest_mmio_then_irq(void)
+{
+	u32 v;
+
+	asm volatile("sti" ::: "memory");
+	v = *(volatile u32 *)MMIO_GPA;
+	GUEST_SYNC(v, irq_count, irq_vector);
+}
+
+/*
+ * A userspace irqchip answers an MMIO exit and, before the next HV_RUN,
+ * injects the interrupt that became ready meanwhile (QEMU does this for
+ * every exit).  The access completes first, then the interrupt is
+ * delivered; neither is taken for an event interrupted in its delivery.
+ */
+static void test_interrupt_after_mmio(void)
+{
+	struct vm *vm = vm_new(GUEST_LONG64);
+	struct vcpu *vcpu = vcpu_new(vm, 0);
+	struct hv_interrupt irq = { .irq = VEC_A };
+	struct hv_run *run = vcpu->run;
+	struct ucall uc;
+	bool ok;
+
+	vcpu_set_idt_gate(vcpu, VEC_A, irq_handler_a);
+	vcpu_enter(vcpu, guest_mmio_then_irq, 0);
+	ok = vcpu_run_expect(vcpu, HV_EXIT_MMIO, "mmio read");
+	ok = ok && run->mmio.phys_addr == MMIO_GPA && !run->mmio.is_write &&
+	     run->ready_for_interrupt_injection == 1;
+	ktap_result(ok, "an MMIO read exits, ready for an interrupt (%s)",
+		    vcpu_exit_str(vcpu));
+	memcpy(run->mmio.data, "\x78\x56\x34\x12", 4);
+	ok = ok && ioctl(vcpu->fd, HV_INTERRUPT, &irq) == 0;
+	ok = ok && vcpu_expect_ucall(vcpu, UCALL_SYNC, &uc, "after mmio");
+	ktap_result(ok && uc.args[0] == 0x12345678 && uc.args[1] == 1 &&
+		    uc.args[2] == VEC_A,
+		    "HV_INTERRUPT before completing it: the read gets its data (%#llx), then the interrupt is delivered (%llu times, vector %#llx)",
+		    (unsigned long long)uc.args[0], (unsigned long long)uc.args[1],
+		    (unsigned long long)uc.args[2]);
+	vm_free(vm);
+}
+
 /* ---- the window, and the shadows ---- */
 
 extern const char after_sti_nop[], after_sti_out[], after_movss_out[];
@@ -389,6 +435,7 @@ int main(int argc, char **argv)
 {
 	ktap_begin(argc, argv);
 	test_interrupt();
+	test_interrupt_after_mmio();
 	test_window_and_shadows();
 	test_nmi();
 	test_redelivery();

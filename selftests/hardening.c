@@ -460,6 +460,16 @@ static void entry_refused(const char *what, const struct hv_sregs *bad)
 	ok = vcpu_run_expect(vcpu, HV_EXIT_FAIL_ENTRY, what);
 	ktap_result(ok, "%s: the entry fails (%s)", what, vcpu_exit_str(vcpu));
 	vcpu_set_sregs(vcpu, &good);
+	/*
+	 * kvm_amd 6.1 under the lane's QEMU gets an MMIO exit in the guest
+	 * here (a read of 0x600008, which the main slot backs): the
+	 * reference does not recover, so only hv is held to it.
+	 */
+	if (dev_is_kvm() && host_is_amd()) {
+		ktap_skip(what, "then the good state runs: kvm_amd does not (see the source)");
+		vm_free(vm);
+		return;
+	}
 	ok = vcpu_expect_ucall(vcpu, UCALL_SYNC, &uc, what);
 	ktap_result(ok && uc.args[0] == 0x5a, "%s: then the good state runs", what);
 	vm_free(vm);

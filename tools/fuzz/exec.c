@@ -259,6 +259,9 @@ static void tcg_safe_sregs(struct hv_sregs *sr)
 		return;
 	sr->tr.present = 1;
 	sr->tr.type = (sr->tr.type & 8) | 1;
+	/* No EFER.LME with paging off unless PAE is on (guest.c). */
+	if ((sr->efer & (1ULL << 8)) && !(sr->cr0 & (1ULL << 31)))
+		sr->cr4 |= 1ULL << 5;
 }
 
 /*

@@ -171,6 +171,8 @@ enum guest_mode {
 };
 
 const char *guest_mode_name(unsigned int mode);
+/* --tcg-safe for the guests built (guest.c says what it avoids) */
+extern bool guest_tcg_safe;
 
 /*
  * Build a guest in @mem (the host view of guest-physical [gpa, gpa+size)):

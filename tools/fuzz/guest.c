@@ -58,6 +58,18 @@ const char *guest_mode_name(unsigned int mode)
 
 /* ---- code ---- */
 
+/*
+ * --tcg-safe: QEMU 7.2's emulated SVM wedges the host at any #VMEXIT from
+ * a guest with EFER.LME set and CR0.PG and CR4.PAE clear (its #VMEXIT
+ * drops the host's CR0: Documentation/fuzzing.md).  Guests made for the
+ * lane never set LME themselves nor clear PAE; SET_SREGS states are fixed
+ * up likewise (exec.c).
+ */
+bool guest_tcg_safe;
+
+#define EFER_LME	(1U << 8)
+#define CR4_PAE		(1U << 5)
+
 struct emit {
 	struct rng *r;
 	u8 *p, *end;
@@ -339,7 +351,9 @@ static void snippet_system(struct emit *e)
 	static const u8 cr_nums[] = { 0, 0, 2, 3, 3, 4, 4, 8 };
 	/* lgdt, lidt, sgdt, sidt, invlpg: [rax] */
 	static const u8 dt_modrm[] = { 0x10, 0x18, 0x00, 0x08, 0x38 };
+	unsigned int bit;
 	int cr;
+	u64 v;
 
 	switch (rng_below(r, 9)) {
 	case 0:		/* cpuid */
@@ -348,13 +362,19 @@ static void snippet_system(struct emit *e)
 		mov_imm(e, 1, rng_below(r, 4));
 		EMIT(e, 0x0f, 0xa2);
 		break;
-	case 1:		/* rdmsr / wrmsr */
-		mov_imm(e, 1, rng_pct(r, 85) ? msrs[rng_below(r, ARRAY_SIZE(msrs))] :
-			gen_u32(r));
-		mov_imm(e, 0, gen_u32(r));
+	case 1: {	/* rdmsr / wrmsr */
+		u32 msr = rng_pct(r, 85) ? msrs[rng_below(r, ARRAY_SIZE(msrs))] :
+			  gen_u32(r);
+		u32 lo = gen_u32(r);
+
+		if (guest_tcg_safe && msr == 0xc0000080)
+			lo &= ~EFER_LME;
+		mov_imm(e, 1, msr);
+		mov_imm(e, 0, lo);
 		mov_imm(e, 2, rng_one_in(r, 2) ? 0 : gen_u32(r));
 		EMIT(e, 0x0f, 0x30 + 2 * rng_below(r, 2));
 		break;
+	}
 	case 2:		/* xsetbv / xgetbv */
 		mov_imm(e, 1, rng_pct(r, 80) ? 0 : rng_below(r, 4));
 		mov_imm(e, 0, rng_pct(r, 70) ? 1 + 2 * rng_below(r, 2) + 4 * rng_below(r, 2) :
@@ -364,7 +384,10 @@ static void snippet_system(struct emit *e)
 		break;
 	case 3:		/* mov crN, rax / mov rax, crN */
 		cr = cr_nums[rng_below(r, ARRAY_SIZE(cr_nums))];
-		mov_imm(e, 0, gen_u64(r));
+		v = gen_u64(r);
+		if (guest_tcg_safe && cr == 4)
+			v |= CR4_PAE;
+		mov_imm(e, 0, v);
 		if (cr == 8)
 			EMIT(e, e->bits == 64 ? 0x44 : 0xf0);
 		EMIT(e, 0x0f, 0x20 + 2 * rng_below(r, 2), 0xc0 | (cr & 7) << 3);
@@ -385,14 +408,20 @@ static void snippet_system(struct emit *e)
 		case 1:
 			EMIT(e, 0x0f, 0x20, 0xe0);			/* mov rax, cr4 */
 			xor_eax(e);
-			emit_imm(e, 1U << rng_below(r, 24), 4);
+			bit = rng_below(r, 24);
+			if (guest_tcg_safe && 1U << bit == CR4_PAE)
+				bit = 4;				/* PSE */
+			emit_imm(e, 1U << bit, 4);
 			EMIT(e, 0x0f, 0x22, 0xe0);
 			break;
 		default:
 			mov_imm(e, 1, 0xc0000080);
 			EMIT(e, 0x0f, 0x32);				/* rdmsr */
 			xor_eax(e);
-			emit_imm(e, 1U << rng_below(r, 16), 4);
+			bit = rng_below(r, 16);
+			if (guest_tcg_safe && 1U << bit == EFER_LME)
+				bit = 0;				/* SCE */
+			emit_imm(e, 1U << bit, 4);
 			EMIT(e, 0x0f, 0x30);				/* wrmsr */
 			break;
 		}

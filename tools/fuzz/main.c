@@ -575,6 +575,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'Q':
 			O.tcg_safe = true;
+			guest_tcg_safe = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
