@@ -11,6 +11,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <linux/signal_types.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
@@ -21,8 +22,12 @@
 
 #include "backend.h"
 #include "emulate/emulate.h"
+#include "io_bus.h"
 #include "msr.h"
 #include "../mmu/mmu.h"
+
+struct hv_irqchip;
+struct hv_lapic;
 
 /* Limits reported through HV_CHECK_EXTENSION. */
 #define HV_MAX_VCPUS		256
@@ -99,7 +104,24 @@ struct hv_vm {
 	u64 tss_addr;			/* [l] HV_SET_TSS_ADDR */
 	u64 identity_map_addr;		/* [l] HV_SET_IDENTITY_MAP_ADDR */
 	u32 max_vcpu_ids;		/* [l] vCPU ids below; 0: not fixed yet */
+
+	/* The in-kernel I/O bus (core/io_bus.c) */
+	struct mutex bus_lock;		/* serializes bus updates */
+	struct hv_io_bus __rcu *buses[HV_NR_BUSES];	/* [s] by bus_lock */
+
+	/*
+	 * The in-kernel irqchip (io/irqchip.h): NULL until
+	 * HV_CREATE_IRQCHIP, then constant until hv_vm_free.
+	 */
+	struct hv_irqchip *irqchip;	/* [p] */
 };
+
+/* Whether the VM's interrupt controllers are in the kernel. */
+static inline bool hv_irqchip_in_kernel(struct hv_vm *vm)
+{
+	/* Pairs with the release that publishes it (core/irqchip.c). */
+	return !!smp_load_acquire(&vm->irqchip);
+}
 
 /* ---- vCPUs ---- */
 
@@ -116,6 +138,7 @@ enum hv_vcpu_mode {
 /* vcpu->requests bits: work the vCPU does before its next entry. */
 #define HV_REQ_TLB_FLUSH	0	/* guest-physical mappings changed */
 #define HV_REQ_TRIPLE_FAULT	1	/* an exception during #DF: shut down */
+#define HV_REQ_EVENT		2	/* an interrupt or INIT/SIPI may be due */
 
 /* An event delivered through the guest's IDT (ops->inject_event). */
 enum hv_event_type {
@@ -250,6 +273,15 @@ struct hv_vcpu {
 	/* vCPU state ioctls (core/state.c) */
 	u32 mp_state;			/* [v] HV_MP_STATE_* */
 	u32 tsc_khz;			/* [v] HV_GET/SET_TSC_KHZ */
+
+	/*
+	 * The in-kernel local APIC (io/lapic.c), NULL without an in-kernel
+	 * irqchip; apic_mmio is its xAPIC page on the MMIO bus, asked
+	 * before the VM's devices (core/io_bus.c).
+	 */
+	struct hv_lapic *lapic;		/* [c] */
+	struct hv_io_device *apic_mmio;	/* [c] */
+	struct rcuwait wait;		/* a halted vCPU sleeps here */
 };
 
 static inline void hv_vcpu_request(struct hv_vcpu *vcpu, int req)
@@ -264,6 +296,7 @@ int hv_vm_create(unsigned long type);
 void hv_vm_get(struct hv_vm *vm);
 void hv_vm_put(struct hv_vm *vm);
 void hv_vm_kick_all(struct hv_vm *vm, int req);
+void hv_vcpu_kick(struct hv_vcpu *vcpu, int req);
 void hv_vm_zap_gfn_range(struct hv_vm *vm, u64 start, u64 end);
 
 /* core/mmu_notifier.c */

@@ -29,6 +29,26 @@ static int hv_mmio_unhandled(struct hv_vcpu *vcpu)
 				      ARRAY_SIZE(data), data);
 }
 
+/*
+ * An access a device in the kernel serves (core/io_bus.c): complete it
+ * at once, as userspace would, and let the emulator go on.
+ */
+static int hv_mmio_in_kernel(struct hv_vcpu *vcpu,
+			     const struct hv_emu_mmio_req *req)
+{
+	u8 data[sizeof(req->data)] = { 0 };
+	int r;
+
+	if (req->is_write)
+		r = hv_io_bus_write(vcpu, HV_MMIO_BUS, req->gpa, req->len,
+				    req->data);
+	else
+		r = hv_io_bus_read(vcpu, HV_MMIO_BUS, req->gpa, req->len, data);
+	if (!r)
+		hv_emu_mmio_complete(&vcpu->emu, data);
+	return r;
+}
+
 /* Run (or re-run) the instruction at RIP through the emulator. */
 static int hv_mmio_emulate(struct hv_vcpu *vcpu)
 {
@@ -43,6 +63,7 @@ static int hv_mmio_emulate(struct hv_vcpu *vcpu)
 	hv_ops->get_emu_state(vcpu, &cpu);
 	hv_emu_env_init(&env, vcpu);
 
+again:
 	switch (hv_emu_mmio(emu, &cpu, &env)) {
 	case HV_EMU_DONE:
 		memcpy(vcpu->regs.gpr, cpu.gpr, sizeof(cpu.gpr));
@@ -51,6 +72,8 @@ static int hv_mmio_emulate(struct hv_vcpu *vcpu)
 		hv_emu_reset(emu);
 		return 1;
 	case HV_EMU_MMIO:
+		if (!hv_mmio_in_kernel(vcpu, &emu->req))
+			goto again;
 		run->exit_reason = HV_EXIT_MMIO;
 		run->mmio.phys_addr = emu->req.gpa;
 		run->mmio.len = emu->req.len;

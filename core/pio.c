@@ -10,6 +10,10 @@
  * read-ahead) and stores them all on completion.  A REP form leaves RIP
  * on the instruction until rCX reaches zero, so the guest re-executes it
  * (and may take interrupts between exits, as on hardware).
+ *
+ * IN and OUT go to the in-kernel I/O bus first (core/io_bus.c): a port a
+ * device model or an ioeventfd serves completes here, without an exit.
+ * String forms always exit: the in-kernel devices do not need them.
  */
 #define pr_fmt(fmt) "hv: " fmt
 
@@ -197,6 +201,15 @@ int hv_exit_pio(struct hv_vcpu *vcpu, const struct hv_pio_exit *io)
 		}
 	} else if (!io->in) {
 		memcpy(vcpu->pio_data, &vcpu->regs.gpr[HV_RAX], io->size);
+		if (!hv_io_bus_write(vcpu, HV_PIO_BUS, io->port, io->size,
+				     vcpu->pio_data)) {
+			vcpu->regs.rip += io->insn_len;
+			return 1;
+		}
+	} else if (!hv_io_bus_read(vcpu, HV_PIO_BUS, io->port, io->size,
+				   vcpu->pio_data)) {
+		vcpu->pending = HV_PENDING_NONE;
+		return hv_complete_pio(vcpu);
 	}
 
 	run->exit_reason = HV_EXIT_IO;

@@ -407,6 +407,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	rcuwait_init(&vcpu->wait);
 	preempt_notifier_init(&vcpu->preempt_notifier, &hv_preempt_ops);
 	hv_emu_reset(&vcpu->emu);
 	hv_cpuid_vcpu_init(vcpu);

@@ -43,6 +43,7 @@ static void hv_vm_free(struct kref *ref)
 	xa_destroy(&vm->vcpus);
 	hv_mmu_destroy(&vm->mmu);
 	hv_memslots_free(vm);
+	hv_io_bus_destroy(vm);
 	if (hv_ops->vm_destroy)
 		hv_ops->vm_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
@@ -98,6 +99,28 @@ void hv_vm_kick_all(struct hv_vm *vm, int req)
 	}
 	if (!cpumask_empty(cpus))
 		smp_call_function_many(cpus, hv_kick_ipi, NULL, true);
+	put_cpu();
+}
+
+/*
+ * Ask one vCPU to do @req (HV_REQ_EVENT: look at its interrupts again)
+ * before it next enters the guest: wake it if it sleeps in HLT, make it
+ * exit if it runs the guest on another CPU.  Any context, never sleeps;
+ * the same pairing with hv_vcpu_enter_guest_mode() as hv_vm_kick_all.
+ */
+void hv_vcpu_kick(struct hv_vcpu *vcpu, int req)
+{
+	int cpu, me;
+
+	hv_vcpu_request(vcpu, req);
+	smp_mb__after_atomic();	/* request before mode and the waiter */
+	rcuwait_wake_up(&vcpu->wait);
+	me = get_cpu();
+	if (READ_ONCE(vcpu->mode) == HV_IN_GUEST) {
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0 && cpu != me && cpu_online(cpu))
+			smp_send_reschedule(cpu);
+	}
 	put_cpu();
 }
 
@@ -182,6 +205,7 @@ int hv_vm_create(unsigned long type)
 	vm->id = hv_spec_new_vm_id();
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
+	mutex_init(&vm->bus_lock);
 	hv_msrs_vm_init(vm);
 	xa_init(&vm->vcpus);
 	mmgrab(current->mm);

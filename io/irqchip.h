@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-kernel irqchip and timers: what the device models in io/ offer
+ * the core and each other.  One file per device:
+ *
+ *   io/lapic.c     local APIC per vCPU (xAPIC page, x2APIC MSRs, timer)
+ *   io/ioapic.c    the IOAPIC (24 pins)
+ *   io/pic.c       the two 8259s
+ *   io/pit.c       the 8254 and port 0x61
+ *
+ * and in core/: irqchip.c (HV_CREATE_IRQCHIP, IRQ lines, GSI routing,
+ * MSIs, GET/SET_IRQCHIP), irqfd.c, ioeventfd.c, coalesced_mmio.c, halt.c
+ * (HLT in the kernel, INIT/SIPI).  Devices are reached by the vCPU only
+ * through the I/O bus (core/io_bus.h).
+ */
+#ifndef HV_IO_IRQCHIP_H
+#define HV_IO_IRQCHIP_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct hv_vm;
+struct hv_vcpu;
+struct hv_pic;
+struct hv_ioapic;
+struct hv_pit;
+struct hv_irqchip;
+
+/* Delivery modes of an interrupt message (SDM 11.6.1, ICR[10:8]). */
+#define HV_APIC_DM_FIXED	0
+#define HV_APIC_DM_LOWEST	1
+#define HV_APIC_DM_SMI		2
+#define HV_APIC_DM_NMI		4
+#define HV_APIC_DM_INIT		5
+#define HV_APIC_DM_SIPI		6
+#define HV_APIC_DM_EXTINT	7
+
+/* Destination shorthands (SDM 11.6.1, ICR[19:18]). */
+#define HV_APIC_SH_NONE		0
+#define HV_APIC_SH_SELF		1
+#define HV_APIC_SH_ALL		2
+#define HV_APIC_SH_OTHERS	3
+
+/*
+ * An interrupt message to local APICs: an IOAPIC redirection entry, an
+ * MSI, an IPI (ICR) or a LINT pin.
+ */
+struct hv_apic_irq {
+	u8 vector;
+	u8 delivery_mode;	/* HV_APIC_DM_* */
+	bool logical;		/* destination mode */
+	bool level;		/* level-triggered (TMR set on accept) */
+	u8 shorthand;		/* HV_APIC_SH_* */
+	u32 dest_id;		/* xAPIC: 8 bits; x2APIC: 32 */
+};
+
+/*
+ * Called when the guest acknowledges a GSI's interrupt (EOI of a
+ * level-triggered IOAPIC vector, or the PIC's INTA / EOI): PIT
+ * reinjection, irqfd resampling.  Under the irqchip's ack lock; must
+ * not sleep.
+ */
+struct hv_irq_ack_notifier {
+	struct hlist_node link;
+	unsigned int gsi;
+	void (*acked)(struct hv_irq_ack_notifier *ian);
+};
+
+/* ---- io/lapic.c ---- */
+
+/* At vCPU creation when the VM has an in-kernel irqchip; and freeing. */
+int hv_lapic_create(struct hv_vcpu *vcpu);
+void hv_lapic_free(struct hv_vcpu *vcpu);
+/* Power-on (init = false) or INIT (init = true) state, SDM 11.4.7.3. */
+void hv_lapic_reset(struct hv_vcpu *vcpu, bool init);
+
+/*
+ * Deliver @irq to the local APICs its destination names; @src is the
+ * sender for shorthands (NULL outside a vCPU).  Any context, never
+ * sleeps: sets IRR bits atomically and kicks (hv_vcpu_kick).  Returns
+ * how many APICs accepted it, or -1 if none was addressed.
+ */
+int hv_lapic_deliver(struct hv_vm *vm, struct hv_vcpu *src,
+		     const struct hv_apic_irq *irq);
+
+/* The vCPU's own thread, interrupts off, at entry (core/event.c). */
+int hv_lapic_pending_vector(struct hv_vcpu *vcpu);	/* -1: none */
+void hv_lapic_accept(struct hv_vcpu *vcpu, int vector);	/* IRR -> ISR */
+bool hv_lapic_accepts_extint(struct hv_vcpu *vcpu);	/* LVT0 ExtINT */
+
+/* The TPR, as CR8 (core/run.c keeps the two in sync). */
+u64 hv_lapic_get_cr8(struct hv_vcpu *vcpu);
+void hv_lapic_set_cr8(struct hv_vcpu *vcpu, u64 cr8);
+
+/* IA32_APIC_BASE writes (moves the xAPIC page, x2APIC mode). */
+void hv_lapic_set_base(struct hv_vcpu *vcpu, u64 apic_base);
+/* x2APIC MSRs (0x800-0x8ff) and IA32_TSC_DEADLINE: 0, or 1 for #GP. */
+int hv_lapic_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
+int hv_lapic_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
+
+/* ---- io/ioapic.c ---- */
+
+int hv_ioapic_create(struct hv_vm *vm);
+void hv_ioapic_free(struct hv_vm *vm);
+/* Level of pin @pin; returns as KVM_IRQ_LINE_STATUS counts (-1, 0, >0). */
+int hv_ioapic_set_irq(struct hv_vm *vm, int pin, int irq_source_id,
+		      int level);
+/* A local APIC's EOI of a level-triggered @vector (remote IRR). */
+void hv_ioapic_eoi(struct hv_vm *vm, int vector);
+
+/* ---- io/pic.c ---- */
+
+int hv_pic_create(struct hv_vm *vm);
+void hv_pic_free(struct hv_vm *vm);
+int hv_pic_set_irq(struct hv_vm *vm, int irq, int irq_source_id,
+		   int level);
+bool hv_pic_has_interrupt(struct hv_vm *vm);	/* INTR output */
+int hv_pic_ack(struct hv_vm *vm);		/* INTA: the vector */
+
+/* ---- io/pit.c ---- */
+
+int hv_pit_create(struct hv_vm *vm, u32 flags);
+void hv_pit_free(struct hv_vm *vm);
+
+/* ---- core/irqchip.c ---- */
+
+/* A GSI's level from an in-kernel source (PIT, irqfd) or HV_IRQ_LINE. */
+int hv_irqchip_set_irq(struct hv_vm *vm, int irq_source_id, u32 gsi,
+		       int level, bool line_status);
+int hv_irqchip_alloc_source_id(struct hv_vm *vm);
+void hv_irqchip_free_source_id(struct hv_vm *vm, int irq_source_id);
+/* PIC/IOAPIC: the guest acknowledged @gsi (runs the ack notifiers). */
+void hv_irqchip_ack(struct hv_vm *vm, unsigned int gsi);
+void hv_irqchip_register_ack_notifier(struct hv_vm *vm,
+				      struct hv_irq_ack_notifier *ian);
+void hv_irqchip_unregister_ack_notifier(struct hv_vm *vm,
+					struct hv_irq_ack_notifier *ian);
+/* An MSI (address/data as PCI writes them) to the local APICs. */
+int hv_irqchip_deliver_msi(struct hv_vm *vm, u64 address, u32 data);
+/* VM teardown: every device, the routing, the eventfds. */
+void hv_irqchip_destroy(struct hv_vm *vm);
+
+#endif
