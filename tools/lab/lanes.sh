@@ -206,11 +206,19 @@ lab_boot() {
 # a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
-	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD
+	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD cpus=2
 	case $boot in
 	vmm)
 		suite=vmm
 		initrd=$VMM_INITRD
+		# One CPU: QEMU 7.2's TCG delivers an interrupt injected by
+		# VMRUN (EVENTINJ) a second time, IF or not, when the CPU's
+		# loop is asked to exit before the guest's next #VMEXIT
+		# (Documentation/testing.md, "An interrupt delivered twice").
+		# With two CPUs under one TCG thread every interrupt to one
+		# CPU, and the round-robin timer, asks the other to exit;
+		# a nested Linux then deadlocked in its timer interrupt.
+		cpus=1
 		extra="${HVLAB_VMM_APPEND:+hvlab.vmm_append=${HVLAB_VMM_APPEND// /,}}"
 		;;
 	nosupport)
@@ -241,9 +249,9 @@ lab_boot_qemu() {
 	# guest memory between nodes (move_pages). Both CPUs are on node 0:
 	# with one on each, Linux warns at boot that the two share a cache
 	# (EPYC's topology) across nodes.
-	lab_boot "$lane" "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" 2 -- \
-		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
-		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-1,memdev=m0 \
+	lab_boot "$lane" "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" "$cpus" -- \
+		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp "$cpus" -m 1024 \
+		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-$((cpus - 1)),memdev=m0 \
 		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
