@@ -86,6 +86,10 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	 */
 	case HV_CAP_IRQ_ROUTING:
 		return HV_MAX_IRQ_ROUTES;
+	case HV_CAP_IOEVENTFD:		/* core/ioeventfd.c, port and MMIO */
+	case HV_CAP_IOEVENTFD_NO_LENGTH:
+	case HV_CAP_IOEVENTFD_ANY_LENGTH:
+		return 1;
 	case HV_CAP_XSAVE2:		/* bytes HV_GET_XSAVE2 writes */
 		return hv_fpu_uabi_size();
 	case HV_CAP_ADJUST_CLOCK:	/* the flags HV_GET_CLOCK returns */

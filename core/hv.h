@@ -108,6 +108,9 @@ struct hv_vm {
 	/* The in-kernel I/O bus (core/io_bus.c) */
 	struct mutex bus_lock;		/* serializes bus updates */
 	struct hv_io_bus __rcu *buses[HV_NR_BUSES];	/* [s] by bus_lock */
+	/* HV_IOEVENTFD (core/ioeventfd.c); [i]: ioeventfd_lock */
+	struct mutex ioeventfd_lock;	/* taken before bus_lock */
+	struct list_head ioeventfds;	/* [i] */
 
 	/*
 	 * The in-kernel irqchip (io/irqchip.h): NULL until
@@ -459,6 +462,11 @@ void hv_vcpu_init(struct hv_vcpu *vcpu);
 
 /* core/irq_routing.c */
 long hv_vm_set_gsi_routing(struct hv_vm *vm, struct hv_irq_routing __user *arg);
+
+/* core/ioeventfd.c */
+long hv_vm_ioeventfd(struct hv_vm *vm, struct hv_ioeventfd __user *argp);
+void hv_ioeventfd_init(struct hv_vm *vm);
+void hv_ioeventfd_destroy(struct hv_vm *vm);
 
 /* core/vm_state.c: VM state ioctls */
 void hv_vm_state_init(struct hv_vm *vm);

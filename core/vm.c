@@ -43,6 +43,7 @@ static void hv_vm_free(struct kref *ref)
 	xa_destroy(&vm->vcpus);
 	hv_mmu_destroy(&vm->mmu);
 	hv_memslots_free(vm);
+	hv_ioeventfd_destroy(vm);
 	hv_io_bus_destroy(vm);
 	if (hv_ops->vm_destroy)
 		hv_ops->vm_destroy(vm);
@@ -169,6 +170,8 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return hv_vm_state_ioctl(vm, ioctl, arg);
 	case HV_SET_GSI_ROUTING:
 		return hv_vm_set_gsi_routing(vm, argp);
+	case HV_IOEVENTFD:
+		return hv_vm_ioeventfd(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -206,6 +209,7 @@ int hv_vm_create(unsigned long type)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->bus_lock);
+	hv_ioeventfd_init(vm);
 	hv_msrs_vm_init(vm);
 	xa_init(&vm->vcpus);
 	mmgrab(current->mm);

@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 	SAME(HV_GET_CLOCK, KVM_GET_CLOCK);
 	SAME(HV_SET_CLOCK, KVM_SET_CLOCK);
 	SAME(HV_SET_GSI_ROUTING, KVM_SET_GSI_ROUTING);
+	SAME(HV_IOEVENTFD, KVM_IOEVENTFD);
 	group("ioctl numbers");
 
 	SAME(HV_CAP_USER_MEMORY, KVM_CAP_USER_MEMORY);
@@ -99,6 +100,14 @@ int main(int argc, char **argv)
 	SAME(HV_CAP_IMMEDIATE_EXIT, KVM_CAP_IMMEDIATE_EXIT);
 	SAME(HV_CAP_GET_MSR_FEATURES, KVM_CAP_GET_MSR_FEATURES);
 	SAME(HV_CAP_IRQ_ROUTING, KVM_CAP_IRQ_ROUTING);
+	SAME(HV_CAP_IOEVENTFD, KVM_CAP_IOEVENTFD);
+	SAME(HV_CAP_IOEVENTFD_NO_LENGTH, KVM_CAP_IOEVENTFD_NO_LENGTH);
+	SAME(HV_CAP_IOEVENTFD_ANY_LENGTH, KVM_CAP_IOEVENTFD_ANY_LENGTH);
+	SAME(HV_IOEVENTFD_FLAG_DATAMATCH, KVM_IOEVENTFD_FLAG_DATAMATCH);
+	SAME(HV_IOEVENTFD_FLAG_PIO, KVM_IOEVENTFD_FLAG_PIO);
+	SAME(HV_IOEVENTFD_FLAG_DEASSIGN, KVM_IOEVENTFD_FLAG_DEASSIGN);
+	SAME(HV_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY, KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY);
+	SAME(HV_IOEVENTFD_VALID_FLAGS, KVM_IOEVENTFD_VALID_FLAG_MASK);
 	SAME(HV_MAX_IRQ_ROUTES, 4096);	/* KVM_MAX_IRQ_ROUTES, kernel-internal */
 	SAME(HV_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_IRQCHIP);
 	SAME(HV_IRQ_ROUTING_MSI, KVM_IRQ_ROUTING_MSI);
@@ -238,6 +247,13 @@ int main(int argc, char **argv)
 	SAME_FIELD(hv_clock_data, kvm_clock_data, host_tsc);
 	SAME_FIELD(hv_clock_data, kvm_clock_data, pad);
 	SAME(sizeof(struct hv_irq_routing), sizeof(struct kvm_irq_routing));
+	SAME(sizeof(struct hv_ioeventfd), sizeof(struct kvm_ioeventfd));
+	SAME_FIELD(hv_ioeventfd, kvm_ioeventfd, datamatch);
+	SAME_FIELD(hv_ioeventfd, kvm_ioeventfd, addr);
+	SAME_FIELD(hv_ioeventfd, kvm_ioeventfd, len);
+	SAME_FIELD(hv_ioeventfd, kvm_ioeventfd, fd);
+	SAME_FIELD(hv_ioeventfd, kvm_ioeventfd, flags);
+	SAME_FIELD(hv_ioeventfd, kvm_ioeventfd, pad);
 	SAME_FIELD(hv_irq_routing, kvm_irq_routing, nr);
 	SAME_FIELD(hv_irq_routing, kvm_irq_routing, flags);
 	SAME(sizeof(struct hv_irq_routing_entry),

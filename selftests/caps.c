@@ -9,6 +9,7 @@
  * work it has not done.  Against the KVM reference only the table's
  * checks apply; KVM reports much more.
  */
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -457,6 +458,31 @@ static bool check_get_msr_features(int devfd, int vmfd, long value)
 	return ioctl(devfd, HV_GET_MSRS, &m) == (int)list.l.nmsrs && value == 1;
 }
 
+/*
+ * HV_IOEVENTFD: one assigned and removed, with a length and (NO_LENGTH,
+ * ANY_LENGTH) without; selftests/ioeventfd runs them in a guest.
+ */
+static bool check_ioeventfd(int devfd, int vmfd, long value)
+{
+	struct hv_ioeventfd a = { .addr = 0x700, .len = 2,
+				  .flags = HV_IOEVENTFD_FLAG_PIO };
+	int vm = vm_create(devfd);
+	bool ok;
+
+	a.fd = eventfd(0, 0);
+	ok = a.fd >= 0 && !ioctl(vm, HV_IOEVENTFD, &a);
+	a.flags |= HV_IOEVENTFD_FLAG_DEASSIGN;
+	ok = ok && !ioctl(vm, HV_IOEVENTFD, &a);
+	a.len = 0;
+	a.flags = 0;
+	ok = ok && !ioctl(vm, HV_IOEVENTFD, &a);
+	a.flags = HV_IOEVENTFD_FLAG_DEASSIGN;
+	ok = ok && !ioctl(vm, HV_IOEVENTFD, &a);
+	close(a.fd);
+	close(vm);
+	return ok && value == 1;
+}
+
 static const struct cap_check cap_checks[] = {
 	{ HV_CAP_USER_MEMORY, "USER_MEMORY", check_user_memory },
 	{ HV_CAP_EXT_CPUID, "EXT_CPUID", check_ext_cpuid },
@@ -484,6 +510,9 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_ENABLE_CAP_VM, "ENABLE_CAP_VM", check_enable_cap_vm },
 	{ HV_CAP_ADJUST_CLOCK, "ADJUST_CLOCK", check_adjust_clock },
 	{ HV_CAP_IRQ_ROUTING, "IRQ_ROUTING", check_irq_routing },
+	{ HV_CAP_IOEVENTFD, "IOEVENTFD", check_ioeventfd },
+	{ HV_CAP_IOEVENTFD_NO_LENGTH, "IOEVENTFD_NO_LENGTH", check_ioeventfd },
+	{ HV_CAP_IOEVENTFD_ANY_LENGTH, "IOEVENTFD_ANY_LENGTH", check_ioeventfd },
 	{ HV_CAP_USER_NMI, "USER_NMI", check_events },
 	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },

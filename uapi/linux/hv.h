@@ -42,6 +42,8 @@
 #define HV_GET_CLOCK			_IOR(HVIO, 0x7c, struct hv_clock_data)
 /* interrupt routing (HV_CAP_IRQ_ROUTING) */
 #define HV_SET_GSI_ROUTING		_IOW(HVIO, 0x6a, struct hv_irq_routing)
+/* eventfds signalled by guest writes (HV_CAP_IOEVENTFD) */
+#define HV_IOEVENTFD			_IOW(HVIO, 0x79, struct hv_ioeventfd)
 /* on a VM fd and on a vCPU fd */
 #define HV_ENABLE_CAP			_IOW(HVIO, 0xa3, struct hv_enable_cap)
 
@@ -90,6 +92,7 @@
 #define HV_CAP_USER_NMI			22
 #define HV_CAP_IRQ_ROUTING		25
 #define HV_CAP_JOIN_MEMORY_REGIONS_WORKS 30
+#define HV_CAP_IOEVENTFD		36
 #define HV_CAP_SET_IDENTITY_MAP_ADDR	37
 #define HV_CAP_ADJUST_CLOCK		39
 #define HV_CAP_INTERNAL_ERROR_DATA	40
@@ -104,13 +107,31 @@
 #define HV_CAP_MAX_VCPUS		66
 #define HV_CAP_READONLY_MEM		81
 #define HV_CAP_ENABLE_CAP_VM		98
+#define HV_CAP_IOEVENTFD_NO_LENGTH	100
 #define HV_CAP_CHECK_EXTENSION_VM	105
 #define HV_CAP_MULTI_ADDRESS_SPACE	118
+#define HV_CAP_IOEVENTFD_ANY_LENGTH	122
 #define HV_CAP_MAX_VCPU_ID		128
 #define HV_CAP_IMMEDIATE_EXIT		136
 #define HV_CAP_GET_MSR_FEATURES		153
 #define HV_CAP_XSAVE2			208
 #define HV_CAP_VM_TSC_CONTROL		214
+
+/* ---- HV_IOEVENTFD ---- */
+#define HV_IOEVENTFD_FLAG_DATAMATCH	(1 << 0)
+#define HV_IOEVENTFD_FLAG_PIO		(1 << 1)
+#define HV_IOEVENTFD_FLAG_DEASSIGN	(1 << 2)
+#define HV_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY (1 << 3)	/* s390: no bus here */
+#define HV_IOEVENTFD_VALID_FLAGS	((1 << 5) - 1)	/* KVM's mask */
+
+struct hv_ioeventfd {
+	__u64 datamatch;
+	__u64 addr;		/* port, or guest-physical address */
+	__u32 len;		/* 1, 2, 4 or 8; 0: any length */
+	__s32 fd;		/* an eventfd */
+	__u32 flags;		/* HV_IOEVENTFD_FLAG_* */
+	__u8 pad[36];
+};
 
 /* ---- GSI routing (HV_SET_GSI_ROUTING) ---- */
 #define HV_MAX_IRQ_ROUTES		4096
