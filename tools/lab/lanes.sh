@@ -198,7 +198,7 @@ lab_boot() {
 }
 
 # lab_boot_qemu BOOT NAME [AFTER]: the AMD-V lane. BOOT is main (with nested
-# paging), nosupport (without), la57 (main's CPU with 5-level paging, the
+# paging; the benchmark too, HVLAB_BENCH [tiny]), nosupport (without), la57 (main's CPU with 5-level paging, the
 # guest tests only, results under lane svm-la57), fuzz (the fuzzer's runs,
 # FUZZ_LIST, by the hypervisors FUZZ_HVS [hv], with HVLAB_FUZZ_APPEND on the
 # command line) or vmm (main's machine, an unmodified QEMU running a guest
@@ -206,7 +206,7 @@ lab_boot() {
 # a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
-	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD
+	local mode=$1 extra="hvlab.guests=1 hvlab.bench=${HVLAB_BENCH:-tiny}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}" initrd=$INITRD
 	case $boot in
 	vmm)
 		suite=vmm
@@ -252,12 +252,13 @@ lab_boot_qemu() {
 }
 
 # lab_boot_bochs BOOT NAME [AFTER]: the Intel VT-x lane, BOOT main or vmm
-# (see lab_boot_qemu). Bochs cannot load a kernel itself: isolinux boots it
+# (see lab_boot_qemu; the main boot runs the benchmark only when
+# HVLAB_BENCH is set). Bochs cannot load a kernel itself: isolinux boots it
 # from an ISO.
 lab_boot_bochs() {
 	local boot=$1 name=$2 after=${3:-}
 	local dir=$BUILD/vmx suite=selftests initrd=$INITRD
-	local extra="hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR"
+	local extra="hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR${HVLAB_BENCH:+ hvlab.bench=$HVLAB_BENCH}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
 	if [ "$boot" = vmm ]; then
 		dir=$BUILD/vmx-qemu
 		suite=vmm
