@@ -802,9 +802,10 @@ int main(int argc, char **argv)
 	ncpus = test_allowed_cpus(cpus);
 	printf("# bench-info\tdevice\t%s\n", hv_dev_path);
 	printf("# bench-info\thost_cpus\t%d\n", ncpus);
-	printf("# bench-info\toptions\treps=%d iters=%ld touch_mib=%ld lifecycles=%d vcpus=%d scale_max=%d scale_rounds=%ld churn=%d\n",
-	       opt.reps, opt.iters, opt.touch_mib, opt.lifecycles, opt.vcpus,
-	       opt.scale_max, opt.scale_rounds, opt.churn);
+	printf("# bench-info\toptions\treps=%d iters=%ld touch_mib=%ld lifecycles=%d",
+	       opt.reps, opt.iters, opt.touch_mib, opt.lifecycles);
+	printf(" vcpus=%d scale_max=%d scale_rounds=%ld churn=%d\n",
+	       opt.vcpus, opt.scale_max, opt.scale_rounds, opt.churn);
 
 	row_exit_loop("cpuid", guest_cpuid_loop, opt.iters);
 	row_exit_loop("rdmsr_pat", guest_rdmsr_loop, opt.iters);
