@@ -115,6 +115,9 @@ struct hv_vm {
 	 * HV_CREATE_IRQCHIP, then constant until hv_vm_free.
 	 */
 	struct hv_irqchip *irqchip;	/* [p] */
+
+	/* MMU-notifier invalidations that dropped guest mappings (stats) */
+	atomic64_t mmu_invalidations;
 };
 
 /* Whether the VM's interrupt controllers are in the kernel. */

@@ -7,7 +7,8 @@
  * A vCPU counts every exit it handles and the time its handler took, by
  * reason (core/run.c: hv_vcpu_handle_exit): two local_clock() reads and
  * three additions per exit, cheap enough to stay on.  A VM's statistics
- * are its vCPU count and the sums over its vCPUs.
+ * are its vCPU count, the sums over its vCPUs, and the MMU-notifier
+ * invalidations that dropped guest mappings (core/mmu_notifier.c).
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -63,6 +64,7 @@ enum {
 	HV_VM_EXITS,
 	HV_VM_EXIT_NS,
 	HV_VM_USERSPACE_EXITS,
+	HV_VM_MMU_INVALIDATIONS,
 	HV_NR_VM_STATS
 };
 
@@ -93,6 +95,8 @@ static u32 hv_stats_descs(struct hv_stats_desc_named *d, bool vcpu)
 			"exit_ns");
 		hv_desc(&d[n++], HV_COUNTER, 0, HV_VM_USERSPACE_EXITS * 8, "%s",
 			"userspace_exits");
+		hv_desc(&d[n++], HV_COUNTER, 0, HV_VM_MMU_INVALIDATIONS * 8, "%s",
+			"mmu_invalidations");
 		return n;
 	}
 	hv_desc(&d[n++], HV_COUNTER, 0, offsetof(struct hv_vcpu_stats, exits),
@@ -145,6 +149,7 @@ static void hv_vm_stats_values(struct hv_vm *vm, u64 *v)
 	unsigned long i;
 
 	v[HV_VM_VCPUS] = READ_ONCE(vm->nr_vcpus);
+	v[HV_VM_MMU_INVALIDATIONS] = atomic64_read(&vm->mmu_invalidations);
 	/* Published vCPUs stay until hv_vm_free (core/hv.h, [p]). */
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		v[HV_VM_EXITS] += READ_ONCE(vcpu->stats.exits);

@@ -18,7 +18,9 @@
  *	# breakdown<TAB>row<TAB>name<TAB>delta
  *
  * hv's are a count and the handler time per exit reason (core/stats.c);
- * KVM's are its own (exits, io_exits, pf_taken...).  No timing is ever
+ * KVM's are its own (exits, io_exits, pf_taken...).  VM statistics are
+ * prefixed "vm." (touch and churn rows); the scaling rows give the sums
+ * over their VMs' vCPUs.  No timing is ever
  * asserted: a row fails only if the guest did something unexpected.
  *
  * Usage: bench [--dev PATH] [--tiny] [--reps R] [--iters N]
@@ -100,6 +102,7 @@ static void row_report(const char *row, const char *unit, double *v, int n)
 
 struct stats {
 	int fd;
+	const char *prefix;	/* "" for a vCPU's, "vm." for a VM's */
 	struct hv_stats_header h;
 	char *descs;
 	size_t desc_size;
@@ -118,16 +121,21 @@ static bool stats_read(struct stats *s, u64 *vals)
 	       (ssize_t)(s->nvals * 8);
 }
 
-/* Open a vCPU's statistics, or return false (no stats on this device). */
-static bool stats_open(struct stats *s, struct vcpu *vcpu)
+/*
+ * Open the statistics of a vCPU or VM (@objfd), or return false (no
+ * statistics on this device).
+ */
+static bool stats_open_fd(struct stats *s, int devfd, int objfd,
+			  const char *prefix)
 {
 	u32 i;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	if (dev_check_extension(vcpu->vm->devfd, HV_CAP_BINARY_STATS_FD) <= 0)
+	s->prefix = prefix;
+	if (dev_check_extension(devfd, HV_CAP_BINARY_STATS_FD) <= 0)
 		return false;
-	s->fd = ioctl(vcpu->fd, HV_GET_STATS_FD, 0);
+	s->fd = ioctl(objfd, HV_GET_STATS_FD, 0);
 	if (s->fd < 0)
 		return false;
 	if (pread(s->fd, &s->h, sizeof(s->h), 0) != sizeof(s->h))
@@ -157,8 +165,51 @@ fail:
 	return false;
 }
 
-/* Print what changed since stats_open, then close. */
-static void stats_close(struct stats *s, const char *row)
+static bool stats_open(struct stats *s, struct vcpu *vcpu)
+{
+	return stats_open_fd(s, vcpu->vm->devfd, vcpu->fd, "");
+}
+
+/*
+ * Sums of statistics over objects that do not live through a row (the
+ * scaling rows' VMs): name and value, cumulative scalars only.
+ */
+#define MAX_SUMS	256
+static struct {
+	char name[64];
+	u64 value;
+} sums[MAX_SUMS];
+static int nsums;
+
+static void sums_add(const char *prefix, const char *name, u64 v)
+{
+	char full[64];
+	int i;
+
+	snprintf(full, sizeof(full), "%s%s", prefix, name);
+	for (i = 0; i < nsums && strcmp(sums[i].name, full); i++)
+		;
+	if (i == nsums) {
+		if (nsums == MAX_SUMS)
+			return;
+		snprintf(sums[nsums++].name, sizeof(sums[0].name), "%s", full);
+	}
+	sums[i].value += v;
+}
+
+static void sums_print(const char *row)
+{
+	int i;
+
+	for (i = 0; i < nsums; i++)
+		if (sums[i].value)
+			printf("# breakdown\t%s\t%s\t%llu\n", row, sums[i].name,
+			       (unsigned long long)sums[i].value);
+	nsums = 0;
+}
+
+/* Print what changed since stats_open (or add it to sums), then close. */
+static void stats_close_to(struct stats *s, const char *row, bool to_sums)
 {
 	u64 *now;
 	u32 i;
@@ -175,8 +226,13 @@ static void stats_close(struct stats *s, const char *row)
 			/* Scalars only: a histogram's buckets are not deltas. */
 			if (d->size != 1 || now[k] == s->base[k])
 				continue;
-			if (type == HV_STATS_TYPE_CUMULATIVE)
-				printf("# breakdown\t%s\t%s\t%llu\n", row, d->name,
+			if (type != HV_STATS_TYPE_CUMULATIVE)
+				continue;
+			if (to_sums)
+				sums_add(s->prefix, d->name, now[k] - s->base[k]);
+			else
+				printf("# breakdown\t%s\t%s%s\t%llu\n", row,
+				       s->prefix, d->name,
 				       (unsigned long long)(now[k] - s->base[k]));
 		}
 	}
@@ -185,6 +241,11 @@ static void stats_close(struct stats *s, const char *row)
 	free(s->descs);
 	free(s->base);
 	s->fd = -1;
+}
+
+static void stats_close(struct stats *s, const char *row)
+{
+	stats_close_to(s, row, false);
 }
 
 /* ---- guest code ---- */
@@ -385,13 +446,14 @@ static void row_touch(void)
 	struct vm *vm = vm_new(GUEST_LONG64);
 	struct vcpu *vcpu = vcpu_new(vm, 0);
 	double first[MAX_REPS], again[MAX_REPS];
-	struct stats st;
+	struct stats st, vst;
 	struct ucall uc;
-	bool stats;
+	bool stats, vstats;
 	int r;
 
 	vcpu_enter(vcpu, guest_touch, 2, TOUCH_GPA, size);
 	stats = stats_open(&st, vcpu);
+	vstats = stats_open_fd(&vst, vm->devfd, vm->fd, "vm.");
 	for (r = 0; r < opt.reps; r++) {
 		void *mem = touch_map(size);
 		double t0, t1, t2;
@@ -415,6 +477,8 @@ static void row_touch(void)
 	row_report("touch_again", "MiB/s", again, opt.reps);
 	if (stats)
 		stats_close(&st, "touch");
+	if (vstats)
+		stats_close(&vst, "touch");
 	vm_free(vm);
 	return;
 fail:
@@ -564,6 +628,8 @@ fail2:
 struct scale_vm {
 	struct vm *vm;
 	struct vcpu *vcpu;
+	struct stats st;	/* the vCPU's, from before the run */
+	bool stats;
 	pthread_t thread;
 	pthread_barrier_t *start;
 	bool ok;
@@ -595,6 +661,7 @@ static double scale_once(int n)
 		s[i].vcpu = vcpu_new(s[i].vm, 0);
 		s[i].start = &start;
 		vcpu_enter(s[i].vcpu, guest_compute_exit, 1, opt.scale_rounds);
+		s[i].stats = stats_open(&s[i].st, s[i].vcpu);
 		TEST_REQUIRE(!pthread_create(&s[i].thread, NULL, scale_thread, &s[i]),
 			     "pthread_create");
 	}
@@ -605,8 +672,11 @@ static double scale_once(int n)
 		ok = ok && s[i].ok;
 	}
 	t = now_ns() - t0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (s[i].stats)
+			stats_close_to(&s[i].st, NULL, true);
 		vm_free(s[i].vm);
+	}
 	pthread_barrier_destroy(&start);
 	free(s);
 	return ok ? n * opt.scale_rounds / (t / 1e9) : -1;
@@ -628,6 +698,7 @@ static void row_scaling(void)
 		}
 		snprintf(name, sizeof(name), "scale_%d", n);
 		row_report(name, "rounds/s", v, opt.reps);
+		sums_print(name);	/* the VMs' statistics, all repetitions */
 		/* v is sorted now: the median of the repetitions. */
 		if (n == 1)
 			base = opt.reps % 2 ? v[opt.reps / 2] :
@@ -676,8 +747,8 @@ static void row_churn(void)
 	struct churn_vcpu c[2];
 	atomic_bool stop = false;
 	double v[MAX_REPS];
-	struct stats st;
-	bool ok = true, stats;
+	struct stats st, vst;
+	bool ok = true, stats, vstats;
 	int i, r, k, e = 0;
 
 	memset(mem, 0, CHURN_SIZE);	/* host pages exist: guest faults only */
@@ -686,6 +757,7 @@ static void row_churn(void)
 		vcpu_enter(c[i].vcpu, guest_churn, 2, CHURN_GPA, CHURN_SIZE);
 	}
 	stats = stats_open(&st, c[0].vcpu);
+	vstats = stats_open_fd(&vst, vm->devfd, vm->fd, "vm.");
 	for (i = 0; i < 2; i++)
 		TEST_REQUIRE(!pthread_create(&c[i].thread, NULL, churn_thread, &c[i]),
 			     "pthread_create");
@@ -720,6 +792,8 @@ static void row_churn(void)
 	}
 	if (stats)
 		stats_close(&st, "memslot_churn");
+	if (vstats)
+		stats_close(&vst, "memslot_churn");
 	vm_free(vm);
 	munmap(mem, CHURN_SIZE);
 }
