@@ -192,7 +192,8 @@ static void sums_add(const char *prefix, const char *name, u64 v)
 	if (i == nsums) {
 		if (nsums == MAX_SUMS)
 			return;
-		snprintf(sums[nsums++].name, sizeof(sums[0].name), "%s", full);
+		snprintf(sums[nsums].name, sizeof(sums[0].name), "%s", full);
+		sums[nsums++].value = 0;
 	}
 	sums[i].value += v;
 }
