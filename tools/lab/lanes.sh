@@ -198,7 +198,7 @@ lab_boot() {
 }
 
 # lab_boot_qemu BOOT NAME [AFTER]: the AMD-V lane. BOOT is main (with nested
-# paging; the benchmark too, HVLAB_BENCH [tiny]), nosupport (without), la57 (main's CPU with 5-level paging, the
+# paging), nosupport (without), la57 (main's CPU with 5-level paging, the
 # guest tests only, results under lane svm-la57), fuzz (the fuzzer's runs,
 # FUZZ_LIST, by the hypervisors FUZZ_HVS [hv], with HVLAB_FUZZ_APPEND on the
 # command line) or vmm (main's machine, an unmodified QEMU running a guest
@@ -206,11 +206,22 @@ lab_boot() {
 # a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
-	local mode=$1 extra="hvlab.guests=1 hvlab.bench=${HVLAB_BENCH:-tiny}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}" initrd=$INITRD
+	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD cpus=2
+	# The main boot runs the benchmark after its lists (HVLAB_BENCH
+	# [tiny]: make check's smoke run; the other boots set their own).
+	extra+=" hvlab.bench=${HVLAB_BENCH:-tiny}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
 	case $boot in
 	vmm)
 		suite=vmm
 		initrd=$VMM_INITRD
+		# One CPU: QEMU 7.2's TCG delivers an interrupt injected by
+		# VMRUN (EVENTINJ) a second time, IF or not, when the CPU's
+		# loop is asked to exit before the guest's next #VMEXIT
+		# (Documentation/testing.md, "An interrupt delivered twice").
+		# With two CPUs under one TCG thread every interrupt to one
+		# CPU, and the round-robin timer, asks the other to exit;
+		# a nested Linux then deadlocked in its timer interrupt.
+		cpus=1
 		extra="${HVLAB_VMM_APPEND:+hvlab.vmm_append=${HVLAB_VMM_APPEND// /,}}"
 		;;
 	nosupport)
@@ -241,9 +252,9 @@ lab_boot_qemu() {
 	# guest memory between nodes (move_pages). Both CPUs are on node 0:
 	# with one on each, Linux warns at boot that the two share a cache
 	# (EPYC's topology) across nodes.
-	lab_boot "$lane" "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" 2 -- \
-		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
-		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-1,memdev=m0 \
+	lab_boot "$lane" "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" "$cpus" -- \
+		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp "$cpus" -m 1024 \
+		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-$((cpus - 1)),memdev=m0 \
 		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
@@ -258,7 +269,8 @@ lab_boot_qemu() {
 lab_boot_bochs() {
 	local boot=$1 name=$2 after=${3:-}
 	local dir=$BUILD/vmx suite=selftests initrd=$INITRD
-	local extra="hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR${HVLAB_BENCH:+ hvlab.bench=$HVLAB_BENCH}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
+	local extra="hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR"
+	extra+="${HVLAB_BENCH:+ hvlab.bench=$HVLAB_BENCH}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
 	if [ "$boot" = vmm ]; then
 		dir=$BUILD/vmx-qemu
 		suite=vmm
