@@ -14,6 +14,9 @@
 #                         boots Linux on hv (KVM=1: on the stock kvm_amd)
 #   make check-vmx-qemu   the QEMU boot in the VT-x lane (Bochs; slow, not
 #                         part of make check)
+#   make bench            the benchmark on hv and on kvm_amd in the AMD-V lane:
+#                         a table, build/bench-svm.tsv (Documentation/performance.md)
+#   make bench-vmx        the same in the VT-x lane (kvm_intel; slow)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -55,5 +58,11 @@ demo-qemu:
 check-vmx-qemu:
 	tools/lab/check --lane vmx-qemu
 
+bench:
+	tools/lab/bench --lane svm
+
+bench-vmx:
+	tools/lab/bench --lane vmx
+
 .PHONY: all kdir-check modules install clean selftests check demo demo-qemu \
-	check-vmx-qemu fuzz
+	check-vmx-qemu fuzz bench bench-vmx

@@ -47,6 +47,9 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	/* GET_MSR_FEATURE_INDEX_LIST and GET_MSRS on /dev/hv (core/msr.c) */
 	case HV_CAP_GET_MSR_FEATURES:
 		return 1;
+	/* HV_GET_STATS_FD on VMs and vCPUs: exits by reason (core/stats.c) */
+	case HV_CAP_BINARY_STATS_FD:
+		return 1;
 	/*
 	 * Slot memory is not pinned: the MMU notifier (mmu/mmu.c) drops a
 	 * guest mapping before the host changes the page behind it, and the

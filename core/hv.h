@@ -24,6 +24,7 @@
 #include "emulate/emulate.h"
 #include "io_bus.h"
 #include "msr.h"
+#include "stats.h"
 #include "../mmu/mmu.h"
 
 struct hv_irqchip;
@@ -117,6 +118,9 @@ struct hv_vm {
 	 * HV_CREATE_IRQCHIP, then constant until hv_vm_free.
 	 */
 	struct hv_irqchip *irqchip;	/* [p] */
+
+	/* MMU-notifier invalidations that dropped guest mappings (stats) */
+	atomic64_t mmu_invalidations;
 };
 
 /* Whether the VM's interrupt controllers are in the kernel. */
@@ -285,6 +289,14 @@ struct hv_vcpu {
 	struct hv_lapic *lapic;		/* [c] */
 	struct hv_io_device *apic_mmio;	/* [c] */
 	struct rcuwait wait;		/* a halted vCPU sleeps here */
+
+	/*
+	 * Exit statistics (core/stats.c): the reason of the exit being
+	 * handled (enum hv_exit_stat, named by the backend), and the
+	 * counters, read by HV_GET_STATS_FD's files at any time.
+	 */
+	u8 exit_stat;			/* [v] */
+	struct hv_vcpu_stats stats;	/* [v] written, read [a] */
 };
 
 static inline void hv_vcpu_request(struct hv_vcpu *vcpu, int req)

@@ -111,6 +111,7 @@ int hv_handle_mmio(struct hv_vcpu *vcpu)
 {
 	const struct hv_exit_event *x = &vcpu->exit_event;
 
+	vcpu->exit_stat = HV_EXIT_STAT_MMIO;	/* not a fault on RAM */
 	/*
 	 * The exit came while the CPU delivered an event (its IDT entry or
 	 * stack is not RAM): the instruction at RIP is not what accessed

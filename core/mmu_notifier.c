@@ -62,8 +62,10 @@ static int hv_mn_invalidate_range_start(struct mmu_notifier *mn,
 	 * entries) by then.  The kick waits for that.
 	 */
 	if (hv_zap_hva_range(vm, range->start, range->end,
-			     mmu_notifier_range_blockable(range)))
+			     mmu_notifier_range_blockable(range))) {
+		atomic64_inc(&vm->mmu_invalidations);
 		hv_vm_kick_all(vm, HV_REQ_TLB_FLUSH);
+	}
 	return 0;
 }
 

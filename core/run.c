@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) "hv: " fmt
 
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 
@@ -132,6 +133,30 @@ static int hv_vcpu_complete_userspace(struct hv_vcpu *vcpu)
 }
 
 /*
+ * Handle the exit, counting it and its handler's time by reason
+ * (core/stats.c).  The backend names the reason; the core may refine it
+ * (an MMIO access, core/mmio.c).
+ */
+static int hv_vcpu_handle_exit(struct hv_vcpu *vcpu)
+{
+	struct hv_vcpu_stats *st = &vcpu->stats;
+	u64 t0, dt;
+	int r;
+
+	vcpu->exit_stat = HV_EXIT_STAT_OTHER;
+	t0 = local_clock();
+	r = hv_ops->handle_exit(vcpu);
+	dt = local_clock() - t0;
+	st->exits++;
+	st->exit_ns += dt;
+	st->count[vcpu->exit_stat]++;
+	st->ns[vcpu->exit_stat] += dt;
+	if (!r)
+		st->userspace_exits++;
+	return r;
+}
+
+/*
  * One entry into the guest, the same sequence for every backend: the
  * guest's FPU state goes in with preemption off; the handshake with
  * requesters (hv_vcpu_enter_guest_mode) happens with interrupts off, so
@@ -180,7 +205,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	hv_fpu_end();
 	if (r)
 		return r;
-	return hv_ops->handle_exit(vcpu);
+	return hv_vcpu_handle_exit(vcpu);
 }
 
 static int __hv_vcpu_run(struct hv_vcpu *vcpu)

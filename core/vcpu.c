@@ -315,6 +315,9 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_MSRS:
 		r = hv_vcpu_set_msrs(vcpu, argp);
 		break;
+	case HV_GET_STATS_FD:
+		r = hv_vcpu_stats_fd(vcpu);
+		break;
 	default:
 		r = -ENOTTY;
 	}

@@ -172,6 +172,8 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return hv_vm_set_gsi_routing(vm, argp);
 	case HV_IOEVENTFD:
 		return hv_vm_ioeventfd(vm, argp);
+	case HV_GET_STATS_FD:
+		return hv_vm_stats_fd(vm);
 	default:
 		return -ENOTTY;
 	}

@@ -483,6 +483,95 @@ static bool check_ioeventfd(int devfd, int vmfd, long value)
 	return ok && value == 1;
 }
 
+/*
+ * One statistics file (HV_GET_STATS_FD) has KVM's layout: the header, the
+ * id, the descriptors and the data where the header says, each
+ * descriptor named, typed and inside the data; read-only; read() and
+ * pread() agree.
+ */
+static bool stats_file_ok(int fd, const char *what)
+{
+	struct hv_stats_header h, h2;
+	struct hv_stats_desc *d;
+	size_t dsize, data_size = 0;
+	char *descs = NULL, *id = NULL;
+	__u64 *data = NULL;
+	bool ok = false;
+	__u32 i, type, unit;
+
+	if (fd < 0) {
+		ktap_info("%s: HV_GET_STATS_FD: %s", what, strerror(errno));
+		return false;
+	}
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) ||
+	    read(fd, &h2, sizeof(h2)) != sizeof(h2) || memcmp(&h, &h2, sizeof(h)) ||
+	    write(fd, &h, sizeof(h)) >= 0) {
+		ktap_info("%s: header not readable, or the file is writable", what);
+		goto out;
+	}
+	dsize = sizeof(*d) + h.name_size;
+	if (!h.name_size || !h.num_desc || h.id_offset < sizeof(h) ||
+	    h.desc_offset < h.id_offset + h.name_size ||
+	    h.data_offset < h.desc_offset + h.num_desc * dsize) {
+		ktap_info("%s: header: name_size %u num_desc %u offsets %u %u %u",
+			  what, h.name_size, h.num_desc, h.id_offset,
+			  h.desc_offset, h.data_offset);
+		goto out;
+	}
+	id = calloc(1, h.name_size);
+	descs = calloc(h.num_desc, dsize);
+	if (!id || !descs ||
+	    pread(fd, id, h.name_size, h.id_offset) != (ssize_t)h.name_size ||
+	    !memchr(id, 0, h.name_size) || !id[0] ||
+	    pread(fd, descs, h.num_desc * dsize, h.desc_offset) !=
+	    (ssize_t)(h.num_desc * dsize)) {
+		ktap_info("%s: id or descriptors not readable", what);
+		goto out;
+	}
+	for (i = 0; i < h.num_desc; i++) {
+		d = (struct hv_stats_desc *)(descs + i * dsize);
+		type = d->flags & HV_STATS_TYPE_MASK;
+		unit = d->flags & HV_STATS_UNIT_MASK;
+		if (!d->size || d->offset % 8 || !d->name[0] ||
+		    !memchr(d->name, 0, h.name_size) ||
+		    type > HV_STATS_TYPE_LOG_HIST || unit > HV_STATS_UNIT_BOOLEAN) {
+			ktap_info("%s: descriptor %u (%.*s) invalid", what, i,
+				  (int)h.name_size, d->name);
+			goto out;
+		}
+		if (d->offset + d->size * 8 > data_size)
+			data_size = d->offset + d->size * 8;
+	}
+	data = malloc(data_size);
+	if (!data || pread(fd, data, data_size, h.data_offset) != (ssize_t)data_size) {
+		ktap_info("%s: %zu bytes of data not readable", what, data_size);
+		goto out;
+	}
+	ok = true;
+out:
+	free(id);
+	free(descs);
+	free(data);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* KVM_GET_STATS_FD on a VM and on a vCPU: files in KVM's binary layout. */
+static bool check_binary_stats(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	int vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	bool ok = vcpu >= 0 &&
+		  stats_file_ok(ioctl(vm, HV_GET_STATS_FD, 0), "VM") &&
+		  stats_file_ok(ioctl(vcpu, HV_GET_STATS_FD, 0), "vCPU");
+
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	return ok && value == 1;
+}
+
 static const struct cap_check cap_checks[] = {
 	{ HV_CAP_USER_MEMORY, "USER_MEMORY", check_user_memory },
 	{ HV_CAP_EXT_CPUID, "EXT_CPUID", check_ext_cpuid },
@@ -517,6 +606,7 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },
 	{ HV_CAP_GET_MSR_FEATURES, "GET_MSR_FEATURES", check_get_msr_features },
+	{ HV_CAP_BINARY_STATS_FD, "BINARY_STATS_FD", check_binary_stats },
 };
 
 static const struct cap_check *find_check(int cap)

@@ -214,8 +214,10 @@ static int svm_exit_mov_cr_dr(struct svm_vcpu *svm)
 static int svm_exit_msr(struct svm_vcpu *svm)
 {
 	/* EXITINFO1: 0 for RDMSR, 1 for WRMSR (APM Vol. 2, 15.11). */
-	if (svm->vmcb->control.exit_info_1)
+	if (svm->vmcb->control.exit_info_1) {
+		svm->vcpu.exit_stat = HV_EXIT_STAT_WRMSR;
 		return hv_emulate_wrmsr(&svm->vcpu, 2);	/* 0F 30 */
+	}
 	return hv_emulate_rdmsr(&svm->vcpu, 2);		/* 0F 32 */
 }
 
@@ -259,14 +261,55 @@ static const svm_exit_handler svm_exit_handlers[] = {
 	[SVM_EXIT_NPF]			= svm_exit_npf,
 };
 
+/* The reason each exit code counts as in the statistics (core/stats.h). */
+static const u8 svm_exit_stats[] = {
+	[SVM_EXIT_READ_CR4]		= HV_EXIT_STAT_CR,
+	[SVM_EXIT_WRITE_CR4]		= HV_EXIT_STAT_CR,
+	[SVM_EXIT_WRITE_CR8]		= HV_EXIT_STAT_CR,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7] = HV_EXIT_STAT_DR,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7] = HV_EXIT_STAT_DR,
+	[SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_BASE + 31] = HV_EXIT_STAT_EXCEPTION,
+	[SVM_EXIT_INTR]			= HV_EXIT_STAT_INTR,
+	[SVM_EXIT_NMI]			= HV_EXIT_STAT_INTR,
+	[SVM_EXIT_VINTR]		= HV_EXIT_STAT_WINDOW,
+	[SVM_EXIT_IRET]			= HV_EXIT_STAT_WINDOW,
+	[SVM_EXIT_RDPMC]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_CPUID]		= HV_EXIT_STAT_CPUID,
+	[SVM_EXIT_RSM]			= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_INVD]			= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_HLT]			= HV_EXIT_STAT_HLT,
+	[SVM_EXIT_INVLPGA]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_IOIO]			= HV_EXIT_STAT_IO,
+	[SVM_EXIT_MSR]			= HV_EXIT_STAT_RDMSR,	/* or WRMSR */
+	[SVM_EXIT_SHUTDOWN]		= HV_EXIT_STAT_SHUTDOWN,
+	[SVM_EXIT_VMRUN]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_VMMCALL]		= HV_EXIT_STAT_HYPERCALL,
+	[SVM_EXIT_VMLOAD]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_VMSAVE]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_STGI]			= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_CLGI]			= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_SKINIT]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_WBINVD]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_MONITOR]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_MWAIT]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_XSETBV]		= HV_EXIT_STAT_XSETBV,
+	[SVM_EXIT_RDPRU]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_RDTSCP]		= HV_EXIT_STAT_INSN,
+	[SVM_EXIT_NPF]			= HV_EXIT_STAT_NPF,
+};
+
 /* Called by core/run.c after each entry, interrupts on again. */
 int svm_handle_exit(struct hv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u32 code = svm->vmcb->control.exit_code;
 
-	if (code == (u32)SVM_EXIT_ERR)
+	if (code == (u32)SVM_EXIT_ERR) {
+		vcpu->exit_stat = HV_EXIT_STAT_FAIL;
 		return svm_exit_err(svm);
+	}
+	if (code < ARRAY_SIZE(svm_exit_stats))
+		vcpu->exit_stat = svm_exit_stats[code];
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
 	/* Task switches and anything unforeseen: tell userspace. */

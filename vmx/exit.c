@@ -381,12 +381,47 @@ static int vmx_vmfail(struct vmx_vcpu *vmx)
 	return hv_exit_fail_entry(&vmx->vcpu, error);
 }
 
+/* The reason each basic exit reason counts as in the statistics. */
+static const u8 vmx_exit_stats[] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= HV_EXIT_STAT_EXCEPTION,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= HV_EXIT_STAT_INTR,
+	[EXIT_REASON_PREEMPTION_TIMER]		= HV_EXIT_STAT_INTR,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= HV_EXIT_STAT_WINDOW,
+	[EXIT_REASON_NMI_WINDOW]		= HV_EXIT_STAT_WINDOW,
+	[EXIT_REASON_TRIPLE_FAULT]		= HV_EXIT_STAT_SHUTDOWN,
+	[EXIT_REASON_CPUID]			= HV_EXIT_STAT_CPUID,
+	[EXIT_REASON_HLT]			= HV_EXIT_STAT_HLT,
+	[EXIT_REASON_INVD]			= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_INVLPG]			= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_RDPMC]			= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_VMCALL]			= HV_EXIT_STAT_HYPERCALL,
+	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMON] = HV_EXIT_STAT_INSN,
+	[EXIT_REASON_INVEPT]			= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_INVVPID]			= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_VMFUNC]			= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_CR_ACCESS]			= HV_EXIT_STAT_CR,
+	[EXIT_REASON_DR_ACCESS]			= HV_EXIT_STAT_DR,
+	[EXIT_REASON_IO_INSTRUCTION]		= HV_EXIT_STAT_IO,
+	[EXIT_REASON_MSR_READ]			= HV_EXIT_STAT_RDMSR,
+	[EXIT_REASON_MSR_WRITE]			= HV_EXIT_STAT_WRMSR,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_EPT_VIOLATION]		= HV_EXIT_STAT_NPF,
+	[EXIT_REASON_WBINVD]			= HV_EXIT_STAT_INSN,
+	[EXIT_REASON_XSETBV]			= HV_EXIT_STAT_XSETBV,
+};
+
 /* Called by core/run.c after each entry, interrupts on again. */
 int vmx_handle_exit(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u16 basic = vmx->exit_reason;
 
+	if (vmx->entry_failed ||
+	    (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		vcpu->exit_stat = HV_EXIT_STAT_FAIL;
+	else if (basic < ARRAY_SIZE(vmx_exit_stats))
+		vcpu->exit_stat = vmx_exit_stats[basic];
 	if (vmx->entry_failed)
 		return vmx_vmfail(vmx);
 	if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)

@@ -21,6 +21,9 @@
 #   hvlab.tfactor=N        multiply every test's timeout by N
 #   hvlab.guests=1         also run /lab/guests.list (both lanes' main boot)
 #   hvlab.guests=only      run /lab/guests.list only (the LA57 boot)
+#   hvlab.bench=tiny|full  then run /lab/bench.list (suite bench): with
+#                          --tiny (make check), or at full size (make bench)
+#   hvlab.bench_args=a,b   more options for the benchmark (commas: spaces)
 #   hvlab.la57=1           the CPU offers 5-level paging: check that the
 #                          kernel runs with it (step @la57, failed if not)
 #   hvlab.divisor=N        run the selftests' long loops N times fewer
@@ -60,6 +63,8 @@ mode=main
 hvs=hv,kvm
 tfactor=1
 guests=0
+bench=
+bench_args=
 la57=0
 divisor=1
 after=
@@ -71,6 +76,8 @@ for arg in $cmdline; do
 	hvlab.hvs=*) hvs=${arg#*=} ;;
 	hvlab.tfactor=*) tfactor=${arg#*=} ;;
 	hvlab.guests=*) guests=${arg#*=} ;;
+	hvlab.bench=*) bench=${arg#*=} ;;
+	hvlab.bench_args=*) bench_args=$(echo "${arg#*=}" | tr , ' ') ;;
 	hvlab.la57=*) la57=${arg#*=} ;;
 	hvlab.divisor=*) divisor=${arg#*=} ;;
 	hvlab.after=*) after=${arg#*=} ;;
@@ -158,8 +165,9 @@ refskip() {
 	}' /lab/refskip.list
 }
 
-# run_list HV DEVICE SUITE LIST [DIR]: one step per test of LIST ("name
-# timeout"), the program DIR/name (default /lab/selftests), after the test
+# run_list HV DEVICE SUITE LIST [DIR [ARGS]]: one step per test of LIST
+# ("name timeout"), the program DIR/name (default /lab/selftests) with
+# --dev DEVICE and the options ARGS (one string), after the test
 # hvlab.after names when it is one of HV. That test may be in a later list
 # of the same boot (tests.list, then guests.list): until it is found, every
 # test of HV is skipped.
@@ -187,8 +195,9 @@ run_list() {
 				sh "$r_why"
 			continue
 		fi
+		# shellcheck disable=SC2086 # ARGS: the options, one word each
 		step "$1" "$3" "$r_name" $((r_limit * tfactor)) \
-			"${5:-/lab/selftests}/$r_name" --dev "$2"
+			"${5:-/lab/selftests}/$r_name" --dev "$2" ${6:-}
 	done
 	exec 3<&-
 }
@@ -261,6 +270,10 @@ run_tests() {
 	if [ "$guests" != 0 ]; then
 		run_list "$1" "$2" selftests /lab/guests.list
 	fi
+	case $bench in
+	tiny) run_list "$1" "$2" bench /lab/bench.list /lab/selftests "--tiny $bench_args" ;;
+	full) run_list "$1" "$2" bench /lab/bench.list /lab/selftests "$bench_args" ;;
+	esac
 }
 
 case $mode in

@@ -12,6 +12,7 @@
 #   /lab/tests.list            the tests of the main boots
 #   /lab/guests.list           the guest-running tests (hvlab.guests=1)
 #   /lab/nosupport.list        the tests of the no-NPT boot
+#   /lab/bench.list            the benchmark (hvlab.bench, suite bench)
 #   /lab/fuzz/fuzz, /lab/fuzz.list  the fuzzer and its runs (FUZZ_BIN,
 #                              FUZZ_LIST), for the fuzz boot
 #   /lib*/...                  the shared libraries of the dynamic binaries
@@ -81,7 +82,8 @@ lab_module_closure() {
 
 # lab_build_initramfs OUT: pack the initramfs from the globals KVER, KROOT
 # (extracted stock kernel), HV_KO (empty: no hv), ST_OUT (selftest binaries),
-# MAIN_LIST and NOSUP_LIST (the lists to run, already filtered).
+# MAIN_LIST, GUEST_LIST, NOSUP_LIST and BENCH_LIST (the lists to run, already
+# filtered).
 lab_build_initramfs() {
 	local out=$1
 	local stage=$BUILD/initramfs
@@ -127,12 +129,13 @@ lab_build_initramfs() {
 	cp "$MAIN_LIST" "$stage/lab/tests.list"
 	cp "$GUEST_LIST" "$stage/lab/guests.list"
 	cp "$NOSUP_LIST" "$stage/lab/nosupport.list"
+	cp "$BENCH_LIST" "$stage/lab/bench.list"
 	cp "$LAB_DIR/refskip.list" "$stage/lab/refskip.list"
 	local name
 	while read -r name _; do
 		[ -x "$stage/lab/selftests/$name" ] ||
 			lab_die "selftest $name is listed but make -C selftests built no $ST_OUT/$name"
-	done < <(cat "$MAIN_LIST" "$GUEST_LIST" "$NOSUP_LIST")
+	done < <(cat "$MAIN_LIST" "$GUEST_LIST" "$NOSUP_LIST" "$BENCH_LIST")
 	lab_copy_libs "$stage" "$stage/usr/bin/kmod" "$stage"/lab/selftests/*
 
 	# The fuzzer (a static binary) and what the fuzz boot runs.

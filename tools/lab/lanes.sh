@@ -207,6 +207,9 @@ lab_boot() {
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
 	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD cpus=2
+	# The main boot runs the benchmark after its lists (HVLAB_BENCH
+	# [tiny]: make check's smoke run; the other boots set their own).
+	extra+=" hvlab.bench=${HVLAB_BENCH:-tiny}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
 	case $boot in
 	vmm)
 		suite=vmm
@@ -260,12 +263,14 @@ lab_boot_qemu() {
 }
 
 # lab_boot_bochs BOOT NAME [AFTER]: the Intel VT-x lane, BOOT main or vmm
-# (see lab_boot_qemu). Bochs cannot load a kernel itself: isolinux boots it
+# (see lab_boot_qemu; the main boot runs the benchmark only when
+# HVLAB_BENCH is set). Bochs cannot load a kernel itself: isolinux boots it
 # from an ISO.
 lab_boot_bochs() {
 	local boot=$1 name=$2 after=${3:-}
 	local dir=$BUILD/vmx suite=selftests initrd=$INITRD
 	local extra="hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR"
+	extra+="${HVLAB_BENCH:+ hvlab.bench=$HVLAB_BENCH}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
 	if [ "$boot" = vmm ]; then
 		dir=$BUILD/vmx-qemu
 		suite=vmm

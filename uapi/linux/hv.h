@@ -46,6 +46,7 @@
 #define HV_IOEVENTFD			_IOW(HVIO, 0x79, struct hv_ioeventfd)
 /* on a VM fd and on a vCPU fd */
 #define HV_ENABLE_CAP			_IOW(HVIO, 0xa3, struct hv_enable_cap)
+#define HV_GET_STATS_FD			_IO(HVIO, 0xce)	/* HV_CAP_BINARY_STATS_FD */
 
 /* ---- ioctls on a vCPU fd ---- */
 #define HV_RUN				_IO(HVIO, 0x80)
@@ -114,6 +115,7 @@
 #define HV_CAP_MAX_VCPU_ID		128
 #define HV_CAP_IMMEDIATE_EXIT		136
 #define HV_CAP_GET_MSR_FEATURES		153
+#define HV_CAP_BINARY_STATS_FD		203
 #define HV_CAP_XSAVE2			208
 #define HV_CAP_VM_TSC_CONTROL		214
 
@@ -131,6 +133,51 @@ struct hv_ioeventfd {
 	__s32 fd;		/* an eventfd */
 	__u32 flags;		/* HV_IOEVENTFD_FLAG_* */
 	__u8 pad[36];
+};
+
+/*
+ * ---- binary statistics (HV_GET_STATS_FD, HV_CAP_BINARY_STATS_FD) ----
+ *
+ * HV_GET_STATS_FD on a VM or vCPU fd returns a read-only file: a header,
+ * an id string (name_size bytes), num_desc descriptors (each followed by
+ * its name, name_size bytes in all) and the data, one __u64 per value, at
+ * the offsets the header and descriptors give.  Read it with pread.
+ */
+struct hv_stats_header {
+	__u32 flags;
+	__u32 name_size;
+	__u32 num_desc;
+	__u32 id_offset;
+	__u32 desc_offset;
+	__u32 data_offset;
+};
+
+#define HV_STATS_TYPE_SHIFT		0
+#define HV_STATS_TYPE_MASK		(0xF << HV_STATS_TYPE_SHIFT)
+#define HV_STATS_TYPE_CUMULATIVE	(0x0 << HV_STATS_TYPE_SHIFT)
+#define HV_STATS_TYPE_INSTANT		(0x1 << HV_STATS_TYPE_SHIFT)
+#define HV_STATS_TYPE_PEAK		(0x2 << HV_STATS_TYPE_SHIFT)
+#define HV_STATS_TYPE_LINEAR_HIST	(0x3 << HV_STATS_TYPE_SHIFT)
+#define HV_STATS_TYPE_LOG_HIST		(0x4 << HV_STATS_TYPE_SHIFT)
+#define HV_STATS_UNIT_SHIFT		4
+#define HV_STATS_UNIT_MASK		(0xF << HV_STATS_UNIT_SHIFT)
+#define HV_STATS_UNIT_NONE		(0x0 << HV_STATS_UNIT_SHIFT)
+#define HV_STATS_UNIT_BYTES		(0x1 << HV_STATS_UNIT_SHIFT)
+#define HV_STATS_UNIT_SECONDS		(0x2 << HV_STATS_UNIT_SHIFT)
+#define HV_STATS_UNIT_CYCLES		(0x3 << HV_STATS_UNIT_SHIFT)
+#define HV_STATS_UNIT_BOOLEAN		(0x4 << HV_STATS_UNIT_SHIFT)
+#define HV_STATS_BASE_SHIFT		8
+#define HV_STATS_BASE_MASK		(0xF << HV_STATS_BASE_SHIFT)
+#define HV_STATS_BASE_POW10		(0x0 << HV_STATS_BASE_SHIFT)
+#define HV_STATS_BASE_POW2		(0x1 << HV_STATS_BASE_SHIFT)
+
+struct hv_stats_desc {
+	__u32 flags;		/* HV_STATS_TYPE_* | _UNIT_* | _BASE_* */
+	__s16 exponent;		/* value x base^exponent, in the unit */
+	__u16 size;		/* number of __u64 values */
+	__u32 offset;		/* from the header's data_offset */
+	__u32 bucket_size;	/* linear histograms only */
+	char name[];
 };
 
 /* ---- GSI routing (HV_SET_GSI_ROUTING) ---- */
