@@ -14,6 +14,10 @@
 #                         boots Linux on hv (KVM=1: on the stock kvm_amd)
 #   make check-vmx-qemu   the QEMU boot in the VT-x lane (Bochs; slow, not
 #                         part of make check)
+#   make kvm-selftests    KVM's own selftests (Debian's 6.1 tree, unmodified)
+#                         on kvm_amd and on hv in the AMD-V lane, and their
+#                         table build/kvm-selftests.md (not part of make
+#                         check, which runs only tools/kvm-selftests/gate.list)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -55,5 +59,9 @@ demo-qemu:
 check-vmx-qemu:
 	tools/lab/check --lane vmx-qemu
 
+# The whole suite may run for up to an hour in one boot.
+kvm-selftests:
+	HVLAB_KST_TIMEOUT=$${HVLAB_KST_TIMEOUT:-3600} tools/lab/check --kvm-selftests
+
 .PHONY: all kdir-check modules install clean selftests check demo demo-qemu \
-	check-vmx-qemu fuzz
+	check-vmx-qemu fuzz kvm-selftests
