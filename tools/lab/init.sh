@@ -349,6 +349,10 @@ fuzz)
 	fi
 	;;
 kst)
+	# POSIX named semaphores (sem_open: hardware_disable_test) live in
+	# /dev/shm.
+	mkdir -p /dev/shm
+	mount -t tmpfs shm /dev/shm
 	if wants hv; then
 		step hv kvm-selftests @load $((120 * tfactor)) modprobe hv
 		run_kst hv

@@ -208,16 +208,19 @@ lab_boot() {
 # a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
-	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD limit=$HVLAB_QEMU_TIMEOUT
+	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD limit=$HVLAB_QEMU_TIMEOUT megs=1024
 	case $boot in
 	kst)
 		# KVM's selftests (tools/lab/kst.sh). kvm_clock_test wants
 		# the TSC as the host's clocksource, which TCG's guest does
-		# not pick by itself.
+		# not pick by itself. dirty_log_test and max_guest_memory_test
+		# touch 1 GB of guest memory whatever their arguments: the
+		# machine has twice the memory of the others.
 		suite=kvm-selftests
 		initrd=$KST_INITRD
 		extra="tsc=reliable"
 		limit=${HVLAB_KST_TIMEOUT:-$HVLAB_QEMU_TIMEOUT}
+		megs=${HVLAB_KST_MEGS:-2048}
 		;;
 	vmm)
 		suite=vmm
@@ -253,9 +256,9 @@ lab_boot_qemu() {
 	# with one on each, Linux warns at boot that the two share a cache
 	# (EPYC's topology) across nodes.
 	lab_boot "$lane" "$boot" "$suite" "$name" "$limit" "$HVLAB_QEMU_HANG" 2 -- \
-		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m 1024 \
-		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-1,memdev=m0 \
-		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1 \
+		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m "$megs" \
+		-object memory-backend-ram,id=m0,size=$((megs / 2))M -numa node,nodeid=0,cpus=0-1,memdev=m0 \
+		-object memory-backend-ram,id=m1,size=$((megs / 2))M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
