@@ -17,6 +17,10 @@
 #   make bench            the benchmark on hv and on kvm_amd in the AMD-V lane:
 #                         a table, build/bench-svm.tsv (Documentation/performance.md)
 #   make bench-vmx        the same in the VT-x lane (kvm_intel; slow)
+#   make kvm-selftests    KVM's own selftests (Debian's 6.1 tree, unmodified)
+#                         on kvm_amd and on hv in the AMD-V lane, and their
+#                         table build/kvm-selftests.md (not part of make
+#                         check, which runs only tools/kvm-selftests/gate.list)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -64,5 +68,9 @@ bench:
 bench-vmx:
 	tools/lab/bench --lane vmx
 
+# The whole suite may run for up to an hour in one boot.
+kvm-selftests:
+	HVLAB_KST_TIMEOUT=$${HVLAB_KST_TIMEOUT:-3600} tools/lab/check --kvm-selftests
+
 .PHONY: all kdir-check modules install clean selftests check demo demo-qemu \
-	check-vmx-qemu fuzz bench bench-vmx
+	check-vmx-qemu fuzz bench bench-vmx kvm-selftests

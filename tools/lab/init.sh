@@ -15,6 +15,10 @@
 #   hvlab.mode=vmm         as main, with /lab/vmm.list (programs in
 #                          /lab/vmm/, suite vmm): an unmodified QEMU runs a
 #                          guest on each hypervisor (tools/lab/vmm.sh)
+#   hvlab.mode=kst         each hypervisor of hvlab.hvs runs /lab/kst.list
+#                          ("name timeout args..."): KVM's own selftests,
+#                          /lab/kst/NAME, unmodified (suite kvm-selftests;
+#                          on hv under /lab/hv-as-kvm; tools/lab/kst.sh)
 #   hvlab.vmm_append=a,b   more command line for the vmm boot's nested
 #                          guest (commas become spaces)
 #   hvlab.hvs=hv,kvm       hypervisors to run in main mode, in that order
@@ -215,6 +219,42 @@ run_fuzz() {
 	exec 3<&-
 }
 
+# run_kst HV: one step per line of /lab/kst.list, suite kvm-selftests,
+# after the test hvlab.after names when it is one of HV. The tests open
+# /dev/kvm: on hv each runs under hv-as-kvm, which bind-mounts /dev/hv
+# there in a private mount namespace.
+run_kst() {
+	[ -s /lab/kst.list ] || return 0
+	k_skip=
+	[ "${after%%/*}" = "$1" ] && k_skip=${after#*/}
+	exec 3</lab/kst.list
+	while read -r k_name k_limit k_args <&3; do
+		case $k_name in '' | '#'*) continue ;; esac
+		if [ -n "$k_skip" ]; then
+			if [ "$k_name" = "$k_skip" ]; then
+				k_skip=
+				after=
+			fi
+			continue
+		fi
+		if [ "$1" = hv ]; then
+			# hv-as-kvm's mount point, left by a test killed at its
+			# timeout, would make the next one refuse to start.
+			if [ -f /dev/kvm ] && [ ! -s /dev/kvm ]; then
+				rm -f /dev/kvm
+			fi
+			# shellcheck disable=SC2086 # the arguments, one word each
+			step hv kvm-selftests "$k_name" $((k_limit * tfactor)) \
+				/lab/hv-as-kvm --dev /dev/hv "/lab/kst/$k_name" $k_args
+		else
+			# shellcheck disable=SC2086
+			step "$1" kvm-selftests "$k_name" $((k_limit * tfactor)) \
+				"/lab/kst/$k_name" $k_args
+		fi
+	done
+	exec 3<&-
+}
+
 wants() {
 	case ",$hvs," in *",$1,"*) return 0 ;; esac
 	return 1
@@ -319,6 +359,30 @@ fuzz)
 		esac
 		step kvm fuzz @load $((120 * tfactor)) modprobe $kvm
 		run_fuzz kvm /dev/kvm
+	fi
+	;;
+kst)
+	# POSIX named semaphores (sem_open: hardware_disable_test) live in
+	# /dev/shm.
+	mkdir -p /dev/shm
+	mount -t tmpfs shm /dev/shm
+	if wants hv; then
+		step hv kvm-selftests @load $((120 * tfactor)) modprobe hv
+		run_kst hv
+		if [ -d /sys/module/hv ]; then
+			step hv kvm-selftests @unload $((120 * tfactor)) rmmod hv
+		fi
+	fi
+	if wants kvm; then
+		case $vendor in
+		AuthenticAMD) kvm=kvm_amd ;;
+		*) kvm=kvm_intel ;;
+		esac
+		if [ -f /dev/kvm ] && [ ! -s /dev/kvm ]; then
+			rm -f /dev/kvm
+		fi
+		step kvm kvm-selftests @load $((120 * tfactor)) modprobe $kvm
+		run_kst kvm
 	fi
 	;;
 *)

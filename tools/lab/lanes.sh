@@ -17,7 +17,8 @@
 #   NAME-resume        the step a dead boot died in (HV/NAME)
 #
 # Uses the globals BUILD, LAB_DIR, KVER, KROOT, INITRD, RESULTS, HVS,
-# RUN_LIST, NOSUP_LIST, GUEST_LIST, VMM_LIST, VMM_INITRD, DEADLINE_AT and
+# RUN_LIST, NOSUP_LIST, GUEST_LIST, VMM_LIST, VMM_INITRD, KST_LIST,
+# KST_INITRD, DEADLINE_AT and
 # the HVLAB_* settings of tools/lab/check.
 
 # Kernel command line common to both lanes. quiet keeps the boot short;
@@ -202,15 +203,29 @@ lab_boot() {
 # guest tests only, results under lane svm-la57), fuzz (the fuzzer's runs,
 # FUZZ_LIST, by the hypervisors FUZZ_HVS [hv], with HVLAB_FUZZ_APPEND on the
 # command line) or vmm (main's machine, an unmodified QEMU running a guest
-# on each hypervisor: tools/lab/vmm.sh); NAME names its logs; AFTER resumes
+# on each hypervisor: tools/lab/vmm.sh) or kst (main's machine, KVM's own
+# selftests on each hypervisor: tools/lab/kst.sh); NAME names its logs; AFTER resumes
 # a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
 	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD cpus=2
+	local limit=$HVLAB_QEMU_TIMEOUT megs=1024
 	# The main boot runs the benchmark after its lists (HVLAB_BENCH
 	# [tiny]: make check's smoke run; the other boots set their own).
 	extra+=" hvlab.bench=${HVLAB_BENCH:-tiny}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
 	case $boot in
+	kst)
+		# KVM's selftests (tools/lab/kst.sh). kvm_clock_test wants
+		# the TSC as the host's clocksource, which TCG's guest does
+		# not pick by itself. dirty_log_test and max_guest_memory_test
+		# touch 1 GB of guest memory whatever their arguments: the
+		# machine has twice the memory of the others.
+		suite=kvm-selftests
+		initrd=$KST_INITRD
+		extra="tsc=reliable"
+		limit=${HVLAB_KST_TIMEOUT:-$HVLAB_QEMU_TIMEOUT}
+		megs=${HVLAB_KST_MEGS:-2048}
+		;;
 	vmm)
 		suite=vmm
 		initrd=$VMM_INITRD
@@ -252,10 +267,10 @@ lab_boot_qemu() {
 	# guest memory between nodes (move_pages). Both CPUs are on node 0:
 	# with one on each, Linux warns at boot that the two share a cache
 	# (EPYC's topology) across nodes.
-	lab_boot "$lane" "$boot" "$suite" "$name" "$HVLAB_QEMU_TIMEOUT" "$HVLAB_QEMU_HANG" "$cpus" -- \
-		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp "$cpus" -m 1024 \
-		-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-$((cpus - 1)),memdev=m0 \
-		-object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,memdev=m1 \
+	lab_boot "$lane" "$boot" "$suite" "$name" "$limit" "$HVLAB_QEMU_HANG" "$cpus" -- \
+		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp "$cpus" -m "$megs" \
+		-object memory-backend-ram,id=m0,size=$((megs / 2))M -numa node,nodeid=0,cpus=0-$((cpus - 1)),memdev=m0 \
+		-object memory-backend-ram,id=m1,size=$((megs / 2))M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \
 		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
@@ -343,7 +358,7 @@ lab_resume_left() {
 }
 
 # lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm la57, svm fuzz,
-# svm vmm, vmx main or vmx vmm); while
+# svm vmm, svm kst, vmx main or vmx vmm); while
 # it dies in a step and tests are left, boot again to run them (at most
 # HVLAB_RESUMES more boots, the last of which skips what is left of hv for the
 # reference). Returns non-zero if any of the boots failed.
@@ -364,6 +379,9 @@ lab_lane() {
 	elif [ "$boot" = vmm ]; then
 		name=$lane-qemu
 		list=$VMM_LIST
+	elif [ "$boot" = kst ]; then
+		name=$lane-kst
+		list=$KST_LIST
 	fi
 	local base=$name
 	while :; do
