@@ -33,6 +33,12 @@ struct hv_ioeventfd_dev {
 /* The widest access an instruction makes: what "any length" covers. */
 #define HV_IOEVENTFD_ANY_LEN	8
 
+/*
+ * Those on no bus are bounded as a bus's ranges are (-ENOSPC), so that
+ * a VMM cannot make the kernel allocate without end.
+ */
+#define HV_IOEVENTFD_MAX_NO_BUS	1000
+
 static struct hv_ioeventfd_dev *to_ioeventfd(struct hv_io_device *dev)
 {
 	return container_of(dev, struct hv_ioeventfd_dev, dev);
@@ -95,6 +101,17 @@ static bool hv_ioeventfd_collides(struct hv_vm *vm,
 	return false;
 }
 
+static int hv_ioeventfd_count_no_bus(struct hv_vm *vm)
+{
+	struct hv_ioeventfd_dev *q;
+	int n = 0;
+
+	lockdep_assert_held(&vm->ioeventfd_lock);
+	list_for_each_entry(q, &vm->ioeventfds, link)
+		n += q->bus < 0;
+	return n;
+}
+
 static void hv_ioeventfd_release(struct hv_ioeventfd_dev *p)
 {
 	eventfd_ctx_put(p->eventfd);
@@ -155,6 +172,9 @@ static int hv_ioeventfd_assign(struct hv_vm *vm, const struct hv_ioeventfd *args
 		r = hv_io_bus_register(vm, p->bus, p->addr, span, &p->dev);
 		if (r)
 			goto err;
+	} else if (hv_ioeventfd_count_no_bus(vm) >= HV_IOEVENTFD_MAX_NO_BUS) {
+		r = -ENOSPC;
+		goto err;
 	}
 	list_add_tail(&p->link, &vm->ioeventfds);
 	mutex_unlock(&vm->ioeventfd_lock);
