@@ -208,7 +208,8 @@ lab_boot() {
 # a boot that died (hvlab.after).
 lab_boot_qemu() {
 	local boot=$1 name=$2 after=${3:-} suite=selftests npt=+npt lane=svm
-	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD limit=$HVLAB_QEMU_TIMEOUT megs=1024
+	local mode=$1 extra="hvlab.guests=1" initrd=$INITRD cpus=2
+	local limit=$HVLAB_QEMU_TIMEOUT megs=1024
 	case $boot in
 	kst)
 		# KVM's selftests (tools/lab/kst.sh). kvm_clock_test wants
@@ -225,6 +226,14 @@ lab_boot_qemu() {
 	vmm)
 		suite=vmm
 		initrd=$VMM_INITRD
+		# One CPU: QEMU 7.2's TCG delivers an interrupt injected by
+		# VMRUN (EVENTINJ) a second time, IF or not, when the CPU's
+		# loop is asked to exit before the guest's next #VMEXIT
+		# (Documentation/testing.md, "An interrupt delivered twice").
+		# With two CPUs under one TCG thread every interrupt to one
+		# CPU, and the round-robin timer, asks the other to exit;
+		# a nested Linux then deadlocked in its timer interrupt.
+		cpus=1
 		extra="${HVLAB_VMM_APPEND:+hvlab.vmm_append=${HVLAB_VMM_APPEND// /,}}"
 		;;
 	nosupport)
@@ -255,9 +264,9 @@ lab_boot_qemu() {
 	# guest memory between nodes (move_pages). Both CPUs are on node 0:
 	# with one on each, Linux warns at boot that the two share a cache
 	# (EPYC's topology) across nodes.
-	lab_boot "$lane" "$boot" "$suite" "$name" "$limit" "$HVLAB_QEMU_HANG" 2 -- \
-		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp 2 -m "$megs" \
-		-object memory-backend-ram,id=m0,size=$((megs / 2))M -numa node,nodeid=0,cpus=0-1,memdev=m0 \
+	lab_boot "$lane" "$boot" "$suite" "$name" "$limit" "$HVLAB_QEMU_HANG" "$cpus" -- \
+		qemu-system-x86_64 -accel tcg,thread=single -cpu "EPYC,+svm,$npt" -smp "$cpus" -m "$megs" \
+		-object memory-backend-ram,id=m0,size=$((megs / 2))M -numa node,nodeid=0,cpus=0-$((cpus - 1)),memdev=m0 \
 		-object memory-backend-ram,id=m1,size=$((megs / 2))M -numa node,nodeid=1,memdev=m1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$BUILD/$name-console.log" -serial "file:$BUILD/$name-serial.log" \

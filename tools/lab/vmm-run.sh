@@ -22,6 +22,14 @@
 # end: the ioctls it issued (with counts), the guest's exits by reason,
 # and its memory slots with their flags.
 #
+# A boot that is still running 15 s before its limit is a hang: QEMU's
+# view of the vCPU (`info registers` and 320 bytes of its stack, from
+# QEMU's monitor on the fifos /tmp/vmm-mon.in and .out), the kernel
+# addresses there named (the nested kernel is this machine's own, booted
+# with nokaslr for this), and the state and kernel stack of each of QEMU's
+# threads are printed before QEMU is killed, so that a log, CI's too,
+# says where the guest and the vCPU thread were.
+#
 # Environment: HVLAB_STEP_TIMEOUT (the step's limit, from init.sh): QEMU
 # gets 20 s less, so that a hung guest is reported here.
 # HVLAB_VMM_APPEND: more command line for the nested kernel (from the
@@ -34,6 +42,7 @@ limit=$((${HVLAB_STEP_TIMEOUT:-600} - 20))
 out=/tmp/vmm-qemu.out
 trace=/tmp/vmm-qemu.trace
 pidfile=/tmp/vmm-qemu.pid
+mon=/tmp/vmm-mon
 
 # A placeholder hv-as-kvm could not remove (a run killed from outside):
 # an empty regular file where devtmpfs puts kvm.ko's node.
@@ -65,10 +74,10 @@ wrap=
 set -- qemu-system-x86_64 -accel kvm -machine kernel-irqchip=off -smp 1 -m 256 \
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio \
 	-kernel "$here/vmlinuz" -initrd "$here/guest.gz" \
-	-append "console=ttyS0 quiet panic=-1 ${HVLAB_VMM_APPEND:-}" \
+	-append "console=ttyS0 quiet panic=-1 nokaslr ${HVLAB_VMM_APPEND:-}" \
 	-trace enable=kvm_ioctl -trace enable=kvm_vm_ioctl -trace enable=kvm_vcpu_ioctl \
 	-trace enable=kvm_run_exit -trace enable=kvm_set_user_memory -D "$trace" \
-	-pidfile "$pidfile"
+	-pidfile "$pidfile" -monitor "pipe:$mon"
 echo "vmm: ${wrap:+$wrap }$*"
 rm -f "$trace" "$pidfile" /tmp/vmm-qemu.rc
 # QEMU does not exit when KVM_RUN fails or an exit stops the guest
@@ -76,9 +85,56 @@ rm -f "$trace" "$pidfile" /tmp/vmm-qemu.rc
 # not wait for the time limit then.
 fatal='KVM internal error|kvm run failed|KVM: entry failed|KVM: exception [0-9]+ exit|KVM: unknown exit'
 : >"$out"
+
+# The monitor's fifos: QEMU opens each end blocking, so a reader of its
+# output and a writer of its input (fd 9, held open) exist first.
+rm -f "$mon.in" "$mon.out" "$mon.log"
+mkfifo "$mon.in" "$mon.out"
+cat "$mon.out" >"$mon.log" &
+monreader=$!
+exec 9<>"$mon.in"
+
+hang_report() {
+	hr_pid=$(cat "$pidfile" 2>/dev/null) || return
+	echo "vmm: still running after $((limit - 15))s: the vCPU and QEMU's threads"
+	echo 'info registers' >&9
+	sleep 5
+	for hr_t in /proc/"$hr_pid"/task/*; do
+		[ -d "$hr_t" ] || continue
+		echo "vmm: thread $(cat "$hr_t/comm"): $(awk '{ print "state", $3, "utime", $14, "stime", $15 }' "$hr_t/stat")"
+		sed 's/^/vmm:   /' "$hr_t/stack" 2>/dev/null
+	done
+	sleep 2
+	for hr_t in /proc/"$hr_pid"/task/*; do
+		[ -d "$hr_t" ] || continue
+		echo "vmm: thread $(cat "$hr_t/comm") 2s later: $(awk '{ print "state", $3, "utime", $14, "stime", $15 }' "$hr_t/stat")"
+	done
+	hr_rsp=$(sed -n 's/.*RSP=\([0-9a-f]*\).*/\1/p' "$mon.log" | head -n 1)
+	[ -n "$hr_rsp" ] && echo "x/40gx 0x$hr_rsp" >&9
+	sleep 3
+	tr -d '\r' <"$mon.log" | grep -avE '^$|QEMU [0-9.]+ monitor|\[K' |
+		sed 's/^(qemu) *//; /^ *$/d; s/^/vmm: monitor: /'
+	# The nested kernel is this one, without KASLR: its text addresses
+	# (RIP, and those on its stack) named from this kernel's symbols.
+	hr_text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
+	grep -aoE 'ffffffff8[0-9a-f]{7}' "$mon.log" | sort -u | while read -r hr_a; do
+		hr_l1=$(printf '%016x' $((0x$hr_a - 0xffffffff81000000 + 0x$hr_text)))
+		awk -v a="$hr_l1" -v g="$hr_a" '$1 <= a && $1 > b { b = $1; s = $3 }
+			END { if (s != "") printf "vmm: symbol: %s = %s+0x%x\n", g, s,
+				("0x" substr(a, 9)) - ("0x" substr(b, 9)) }' /proc/kallsyms
+	done
+}
+
 (
+	read -r w0 _ </proc/uptime
+	reported=
 	while [ ! -e /tmp/vmm-qemu.rc ]; do
 		sleep 2
+		read -r w1 _ </proc/uptime
+		if [ -z "$reported" ] && [ $((${w1%.*} - ${w0%.*})) -ge $((limit - 15)) ]; then
+			reported=1
+			hang_report
+		fi
 		if grep -qaE "$fatal" "$out"; then
 			sleep 3
 			echo "vmm: QEMU stopped the guest (above): terminating QEMU"
@@ -98,6 +154,9 @@ read -r t0 _ </proc/uptime
 } | tee -a "$out"
 read -r t1 _ </proc/uptime
 kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+exec 9>&-
+kill "$monreader" 2>/dev/null
 qrc=$(cat /tmp/vmm-qemu.rc 2>/dev/null || echo '?')
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 
