@@ -12,7 +12,8 @@
 #
 #   lab_kst_build        unpack the source (once), install its uapi
 #                        headers, build the tests, strip them into
-#                        build/kst/bin/ (all cached)
+#                        build/kst/bin/ (cached until the package,
+#                        compat.h or tests.list changes)
 #   lab_kst_list OUT ONLY  the tests the boot runs: tools/kvm-selftests/
 #                        gate.list (make check) or, with KST_FULL=1,
 #                        tests.list (the whole suite); ONLY (--tests),
@@ -43,7 +44,7 @@ lab_kst_build() {
 	local stamp=$KST_BUILD/stamp want ver f name
 	lab_install_packages "linux-source-$KST_VERSION" xz-utils
 	ver=$(dpkg-query -W -f '${Version}' "linux-source-$KST_VERSION")
-	want="$ver $(sha1sum <"$KST_DIR/compat.h" | cut -c1-12)"
+	want="$ver $(cat "$KST_DIR/compat.h" "$KST_DIR/tests.list" | sha1sum | cut -c1-12)"
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 		return 0
 	fi
