@@ -27,7 +27,7 @@
 #include "stats.h"
 #include "../mmu/mmu.h"
 
-struct hv_irqchip;
+struct hv_vm_irqchip;
 struct hv_lapic;
 
 /* Limits reported through HV_CHECK_EXTENSION. */
@@ -117,7 +117,7 @@ struct hv_vm {
 	 * The in-kernel irqchip (io/irqchip.h): NULL until
 	 * HV_CREATE_IRQCHIP, then constant until hv_vm_free.
 	 */
-	struct hv_irqchip *irqchip;	/* [p] */
+	struct hv_vm_irqchip *irqchip;	/* [p] */
 
 	/* MMU-notifier invalidations that dropped guest mappings (stats) */
 	atomic64_t mmu_invalidations;

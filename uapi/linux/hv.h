@@ -40,6 +40,22 @@
 #define HV_SET_IDENTITY_MAP_ADDR	_IOW(HVIO, 0x48, __u64)
 #define HV_SET_CLOCK			_IOW(HVIO, 0x7b, struct hv_clock_data)
 #define HV_GET_CLOCK			_IOR(HVIO, 0x7c, struct hv_clock_data)
+/* the in-kernel irqchip (HV_CAP_IRQCHIP), Documentation/irqchip.md */
+#define HV_CREATE_IRQCHIP		_IO(HVIO, 0x60)
+#define HV_IRQ_LINE			_IOW(HVIO, 0x61, struct hv_irq_level)
+#define HV_GET_IRQCHIP			_IOWR(HVIO, 0x62, struct hv_irqchip)
+#define HV_SET_IRQCHIP			_IOR(HVIO, 0x63, struct hv_irqchip)
+#define HV_IRQ_LINE_STATUS		_IOWR(HVIO, 0x67, struct hv_irq_level)
+#define HV_SIGNAL_MSI			_IOW(HVIO, 0xa5, struct hv_msi)
+#define HV_IRQFD			_IOW(HVIO, 0x76, struct hv_irqfd)
+#define HV_SET_BOOT_CPU_ID		_IO(HVIO, 0x78)	/* arg: vcpu id */
+/* the in-kernel PIT (HV_CAP_PIT2) */
+#define HV_CREATE_PIT2			_IOW(HVIO, 0x77, struct hv_pit_config)
+#define HV_GET_PIT			_IOWR(HVIO, 0x65, struct hv_pit_state)
+#define HV_SET_PIT			_IOR(HVIO, 0x66, struct hv_pit_state)
+#define HV_GET_PIT2			_IOR(HVIO, 0x9f, struct hv_pit_state2)
+#define HV_SET_PIT2			_IOW(HVIO, 0xa0, struct hv_pit_state2)
+#define HV_REINJECT_CONTROL		_IO(HVIO, 0x71)
 /* interrupt routing (HV_CAP_IRQ_ROUTING) */
 #define HV_SET_GSI_ROUTING		_IOW(HVIO, 0x6a, struct hv_irq_routing)
 /* eventfds signalled by guest writes (HV_CAP_IOEVENTFD) */
@@ -75,6 +91,9 @@
 #define HV_GET_XSAVE2			_IOR(HVIO, 0xcf, struct hv_xsave)
 #define HV_INTERRUPT			_IOW(HVIO, 0x86, struct hv_interrupt)
 #define HV_NMI				_IO(HVIO, 0x9a)
+/* the in-kernel local APIC (HV_CAP_IRQCHIP) */
+#define HV_GET_LAPIC			_IOR(HVIO, 0x8e, struct hv_lapic_state)
+#define HV_SET_LAPIC			_IOW(HVIO, 0x8f, struct hv_lapic_state)
 #define HV_GET_VCPU_EVENTS		_IOR(HVIO, 0x9f, struct hv_vcpu_events)
 #define HV_SET_VCPU_EVENTS		_IOW(HVIO, 0xa0, struct hv_vcpu_events)
 
@@ -113,6 +132,20 @@
 #define HV_CAP_MULTI_ADDRESS_SPACE	118
 #define HV_CAP_IOEVENTFD_ANY_LENGTH	122
 #define HV_CAP_MAX_VCPU_ID		128
+/* the in-kernel irqchip and timers (Documentation/irqchip.md) */
+#define HV_CAP_IRQCHIP			0
+#define HV_CAP_HLT			1
+#define HV_CAP_PIT			11
+#define HV_CAP_REINJECT_CONTROL		24
+#define HV_CAP_IRQ_INJECT_STATUS	26
+#define HV_CAP_IRQFD			32
+#define HV_CAP_PIT2			33
+#define HV_CAP_SET_BOOT_CPU_ID		34
+#define HV_CAP_PIT_STATE2		35
+#define HV_CAP_TSC_DEADLINE_TIMER	72
+#define HV_CAP_SIGNAL_MSI		77
+#define HV_CAP_IRQFD_RESAMPLE		82
+#define HV_CAP_X2APIC_API		129
 #define HV_CAP_IMMEDIATE_EXIT		136
 #define HV_CAP_GET_MSR_FEATURES		153
 #define HV_CAP_BINARY_STATS_FD		203
@@ -214,6 +247,153 @@ struct hv_irq_routing {
 	__u32 nr;
 	__u32 flags;
 	struct hv_irq_routing_entry entries[];
+};
+
+/* ---- the in-kernel irqchip and PIT (Documentation/irqchip.md) ---- */
+
+/* HV_IRQ_LINE(_STATUS): a GSI's level; _STATUS writes status back. */
+struct hv_irq_level {
+	union {
+		__u32 irq;	/* GSI */
+		__s32 status;	/* < 0: coalesced/masked, 0: ignored... */
+	};
+	__u32 level;
+};
+
+/* One 8259 (KVM's struct kvm_pic_state). */
+struct hv_pic_state {
+	__u8 last_irr;		/* edge detection */
+	__u8 irr;
+	__u8 imr;
+	__u8 isr;
+	__u8 priority_add;	/* the lowest priority's IRQ + 1 (rotation) */
+	__u8 irq_base;		/* ICW2 */
+	__u8 read_reg_select;	/* OCW3: ISR (1) or IRR (0) on reads */
+	__u8 poll;
+	__u8 special_mask;
+	__u8 init_state;	/* the ICW expected next (0: initialized) */
+	__u8 auto_eoi;
+	__u8 rotate_on_auto_eoi;
+	__u8 special_fully_nested_mode;
+	__u8 init4;		/* ICW4 expected */
+	__u8 elcr;		/* level-triggered IRQs (edge/level control) */
+	__u8 elcr_mask;
+};
+
+#define HV_IOAPIC_NUM_PINS		24
+
+/* The IOAPIC (KVM's struct kvm_ioapic_state). */
+struct hv_ioapic_state {
+	__u64 base_address;
+	__u32 ioregsel;
+	__u32 id;
+	__u32 irr;
+	__u32 pad;
+	union {
+		__u64 bits;
+		struct {
+			__u8 vector;
+			__u8 delivery_mode:3;
+			__u8 dest_mode:1;
+			__u8 delivery_status:1;
+			__u8 polarity:1;
+			__u8 remote_irr:1;
+			__u8 trig_mode:1;
+			__u8 mask:1;
+			__u8 reserve:7;
+			__u8 reserved[4];
+			__u8 dest_id;
+		} fields;
+	} redirtbl[HV_IOAPIC_NUM_PINS];
+};
+
+#define HV_IRQCHIP_PIC_MASTER		0
+#define HV_IRQCHIP_PIC_SLAVE		1
+#define HV_IRQCHIP_IOAPIC		2
+#define HV_NR_IRQCHIPS			3
+
+/* HV_GET/SET_IRQCHIP */
+struct hv_irqchip {
+	__u32 chip_id;		/* HV_IRQCHIP_* */
+	__u32 pad;
+	union {
+		char dummy[512];
+		struct hv_pic_state pic;
+		struct hv_ioapic_state ioapic;
+	} chip;
+};
+
+/* HV_GET/SET_LAPIC: the xAPIC register page's first 1 KiB. */
+#define HV_APIC_REG_SIZE		0x400
+
+struct hv_lapic_state {
+	char regs[HV_APIC_REG_SIZE];
+};
+
+/* HV_SIGNAL_MSI */
+struct hv_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 flags;		/* 0 (HV_MSI_VALID_DEVID is not offered) */
+	__u32 devid;
+	__u8 pad[12];
+};
+
+/* HV_IRQFD */
+#define HV_IRQFD_FLAG_DEASSIGN		(1U << 0)
+#define HV_IRQFD_FLAG_RESAMPLE		(1U << 1)
+
+struct hv_irqfd {
+	__u32 fd;
+	__u32 gsi;
+	__u32 flags;		/* HV_IRQFD_FLAG_* */
+	__u32 resamplefd;
+	__u8 pad[16];
+};
+
+/* HV_CREATE_PIT2 */
+#define HV_PIT_SPEAKER_DUMMY		1
+
+struct hv_pit_config {
+	__u32 flags;		/* HV_PIT_SPEAKER_DUMMY */
+	__u32 pad[15];
+};
+
+/* One 8254 counter (KVM's struct kvm_pit_channel_state). */
+struct hv_pit_channel_state {
+	__u32 count;		/* 1-65536 */
+	__u16 latched_count;
+	__u8 count_latched;
+	__u8 status_latched;
+	__u8 status;
+	__u8 read_state;
+	__u8 write_state;
+	__u8 write_latch;
+	__u8 rw_mode;
+	__u8 mode;
+	__u8 bcd;
+	__u8 gate;
+	__s64 count_load_time;	/* host ktime (ns) of the last count load */
+};
+
+struct hv_pit_state {
+	struct hv_pit_channel_state channels[3];
+};
+
+#define HV_PIT_FLAGS_HPET_LEGACY	0x00000001
+#define HV_PIT_FLAGS_SPEAKER_DATA_ON	0x00000002
+
+struct hv_pit_state2 {
+	struct hv_pit_channel_state channels[3];
+	__u32 flags;		/* HV_PIT_FLAGS_* */
+	__u32 reserved[9];
+};
+
+/* HV_REINJECT_CONTROL */
+struct hv_reinject_control {
+	__u8 pit_reinject;
+	__u8 reserved[31];
 };
 
 /* ---- memory slots ---- */
