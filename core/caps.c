@@ -80,6 +80,7 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_MP_STATE:		/* RUNNABLE only: no in-kernel irqchip */
 	case HV_CAP_GET_TSC_KHZ:	/* TSC_CONTROL stays 0: no scaling */
 	case HV_CAP_SET_TSS_ADDR:
+	case HV_CAP_MMU_SHADOW_CACHE_CONTROL:	/* accepted, bounds nothing */
 	case HV_CAP_SET_IDENTITY_MAP_ADDR:
 	case HV_CAP_ENABLE_CAP_VM:	/* HV_CAP_MAX_VCPU_ID can be enabled */
 		return 1;

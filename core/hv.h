@@ -104,6 +104,7 @@ struct hv_vm {
 	s64 clock_offset;		/* [a] VM clock = boot-time ns + this */
 	u64 tss_addr;			/* [l] HV_SET_TSS_ADDR */
 	u64 identity_map_addr;		/* [l] HV_SET_IDENTITY_MAP_ADDR */
+	unsigned long nr_mmu_pages;	/* [l] HV_SET_NR_MMU_PAGES; 0: unset */
 	u32 max_vcpu_ids;		/* [l] vCPU ids below; 0: not fixed yet */
 
 	/* The in-kernel I/O bus (core/io_bus.c) */

@@ -818,19 +818,29 @@ int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len)
 /*
  * Feature MSRs (HV_GET_MSR_FEATURE_INDEX_LIST, HV_GET_MSRS on /dev/hv):
  * what the host offers, for the VMM to check a guest's model against.
- * KVM's others describe nested VMX, the speculation controls and the
- * PMU, none of which hv offers.
+ * IA32_PERF_CAPABILITIES is listed as KVM lists it with no PMU to offer:
+ * present, and 0 (no capability a guest could be given).  KVM's others
+ * describe nested VMX and the speculation controls, which hv does not
+ * offer.
  */
-static const u32 hv_feature_msrs[] = { MSR_IA32_UCODE_REV };
+static const u32 hv_feature_msrs[] = {
+	MSR_IA32_UCODE_REV,
+	MSR_IA32_PERF_CAPABILITIES,
+};
 
 static int hv_get_feature_msr(struct hv_vcpu *unused, u32 msr, u64 *val,
 			      bool host)
 {
 	*val = 0;
-	if (msr != MSR_IA32_UCODE_REV)
+	switch (msr) {
+	case MSR_IA32_UCODE_REV:
+		rdmsrl_safe(msr, val);
+		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:
+		return 0;
+	default:
 		return 1;
-	rdmsrl_safe(msr, val);
-	return 0;
+	}
 }
 
 /* The MSRs a VMM saves and restores: the table's HV_MSR_SAVE entries. */

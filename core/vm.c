@@ -164,6 +164,8 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	/* core/vm_state.c */
 	case HV_SET_TSS_ADDR:
 	case HV_SET_IDENTITY_MAP_ADDR:
+	case HV_SET_NR_MMU_PAGES:
+	case HV_GET_NR_MMU_PAGES:
 	case HV_GET_CLOCK:
 	case HV_SET_CLOCK:
 	case HV_ENABLE_CAP:

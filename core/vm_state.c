@@ -189,6 +189,51 @@ static long hv_vm_enable_cap(struct hv_vm *vm, struct hv_enable_cap __user *arg)
 	}
 }
 
+/* ---- the shadow-page budget ---- */
+
+/*
+ * KVM_SET/GET_NR_MMU_PAGES bound the pages of KVM's shadow MMU.  With
+ * two-dimensional paging KVM builds its EPT/NPT tables outside that
+ * budget (the TDP MMU), and hv has nothing else: the value is checked
+ * and kept as KVM keeps it, and bounds nothing.  Unset, KVM derives it
+ * from the memslots' size (KVM_MEMSLOT_PAGES_TO_MMU_PAGES_RATIO, 50)
+ * with a floor of 64 pages, and reads 0 before any memslot exists.
+ */
+#define HV_MIN_MMU_PAGES		64UL
+#define HV_MEMSLOT_PAGES_PER_MMU_PAGE	50
+
+static long hv_vm_set_nr_mmu_pages(struct hv_vm *vm, unsigned long pages)
+{
+	if (pages < HV_MIN_MMU_PAGES)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	vm->nr_mmu_pages = pages;
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+static long hv_vm_get_nr_mmu_pages(struct hv_vm *vm)
+{
+	struct hv_memslots *slots;
+	unsigned long pages = 0;
+	int i, idx;
+
+	mutex_lock(&vm->lock);
+	pages = vm->nr_mmu_pages;
+	mutex_unlock(&vm->lock);
+	if (pages)
+		return pages;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slots = srcu_dereference(vm->memslots, &vm->srcu);
+	for (i = 0; slots && i < slots->nr; i++)
+		pages += slots->slots[i].npages;
+	srcu_read_unlock(&vm->srcu, idx);
+	if (!pages)
+		return 0;
+	return max(pages / HV_MEMSLOT_PAGES_PER_MMU_PAGE, HV_MIN_MMU_PAGES);
+}
+
 /* ---- dispatch (called from hv_vm_ioctl) ---- */
 
 long hv_vm_state_ioctl(struct hv_vm *vm, unsigned int ioctl, unsigned long arg)
@@ -200,6 +245,10 @@ long hv_vm_state_ioctl(struct hv_vm *vm, unsigned int ioctl, unsigned long arg)
 		return hv_vm_set_tss_addr(vm, arg);
 	case HV_SET_IDENTITY_MAP_ADDR:
 		return hv_vm_set_identity_map_addr(vm, argp);
+	case HV_SET_NR_MMU_PAGES:
+		return hv_vm_set_nr_mmu_pages(vm, arg);
+	case HV_GET_NR_MMU_PAGES:
+		return hv_vm_get_nr_mmu_pages(vm);
 	case HV_GET_CLOCK:
 		return hv_vm_get_clock(vm, argp);
 	case HV_SET_CLOCK:

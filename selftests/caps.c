@@ -352,6 +352,21 @@ static bool check_set_tss_addr(int devfd, int vmfd, long value)
 	return ok && value == 1;
 }
 
+/*
+ * The shadow-page budget: below KVM's floor of 64 pages is EINVAL, what
+ * was set reads back.
+ */
+static bool check_mmu_shadow_cache_control(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	bool ok = ioctl_ret(vm, HV_SET_NR_MMU_PAGES, 63UL) == -EINVAL &&
+		  !ioctl(vm, HV_SET_NR_MMU_PAGES, 1000UL) &&
+		  ioctl(vm, HV_GET_NR_MMU_PAGES, 0) == 1000;
+
+	close(vm);
+	return ok && value == 1;
+}
+
 /* Taken before the first vCPU (selftests/vm_state). */
 static bool check_set_identity_map_addr(int devfd, int vmfd, long value)
 {
@@ -594,6 +609,8 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_MP_STATE, "MP_STATE", check_mp_state },
 	{ HV_CAP_GET_TSC_KHZ, "GET_TSC_KHZ", check_get_tsc_khz },
 	{ HV_CAP_SET_TSS_ADDR, "SET_TSS_ADDR", check_set_tss_addr },
+	{ HV_CAP_MMU_SHADOW_CACHE_CONTROL, "MMU_SHADOW_CACHE_CONTROL",
+	  check_mmu_shadow_cache_control },
 	{ HV_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR",
 	  check_set_identity_map_addr },
 	{ HV_CAP_ENABLE_CAP_VM, "ENABLE_CAP_VM", check_enable_cap_vm },

@@ -15,6 +15,33 @@
 /* Per-CPU pages and module memory would show up well above this. */
 #define MEM_SLACK_KB	1024
 
+/*
+ * @cycles loads and unloads of @mod in a child, so that what libkmod
+ * allocates in user memory is gone before memory is measured again: only
+ * the kernel's memory is compared.
+ */
+static int load_cycles(const char *mod, int cycles)
+{
+	pid_t pid = fork();
+	int i, r, status;
+
+	if (pid == 0) {
+		for (i = 0; i < cycles; i++) {
+			r = module_load(mod);
+			if (!r)
+				r = module_unload(mod);
+			if (r) {
+				printf("# cycle %d: %d\n", i, r);
+				_exit(1);
+			}
+		}
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mod;
@@ -48,38 +75,30 @@ int main(int argc, char **argv)
 		if (!r)
 			r = module_unload(mod);
 	}
-	/*
-	 * The cycles run in a child, so that what libkmod allocates in user
-	 * memory is gone before the second measurement: only the kernel's
-	 * memory is compared.
-	 */
 	settle_memory();
 	before = meminfo_kb("MemAvailable");
-	i = 0;
-	if (!r) {
-		pid_t pid = fork();
-		int status;
-
-		if (pid == 0) {
-			for (i = 0; i < cycles; i++) {
-				r = module_load(mod);
-				if (!r)
-					r = module_unload(mod);
-				if (r) {
-					printf("# cycle %d: %d\n", i, r);
-					_exit(1);
-				}
-			}
-			_exit(0);
-		}
-		waitpid(pid, &status, 0);
-		r = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-	}
+	if (!r)
+		r = load_cycles(mod, cycles);
 	ktap_result(!r, "%d load/unload cycles of %s", cycles, mod);
 	settle_memory();
 	after = meminfo_kb("MemAvailable");
 	ktap_info("MemAvailable %ld kB before, %ld kB after", before, after);
-	ktap_result(before - after < MEM_SLACK_KB,
+	/*
+	 * MemAvailable moves by a few MB on its own, both ways (the lanes
+	 * have seen 1.7 MB lost over 10 cycles of kvm_intel, and 3.5 MB in
+	 * other tests).  A leak grows with the
+	 * cycles, noise does not: when the first batch seems to lose memory,
+	 * a second batch of as many cycles must lose it again to count.
+	 */
+	if (!r && before - after >= MEM_SLACK_KB) {
+		before = after;
+		r = load_cycles(mod, cycles);
+		settle_memory();
+		after = meminfo_kb("MemAvailable");
+		ktap_info("second batch: MemAvailable %ld kB before, %ld kB after",
+			  before, after);
+	}
+	ktap_result(!r && before - after < MEM_SLACK_KB,
 		    "load/unload cycles leak nothing (MemAvailable fell %ld kB)",
 		    before - after);
 

@@ -38,6 +38,8 @@
 /* VM state (Documentation/abi.md, "VM fd") */
 #define HV_SET_TSS_ADDR			_IO(HVIO, 0x47)	/* arg: address */
 #define HV_SET_IDENTITY_MAP_ADDR	_IOW(HVIO, 0x48, __u64)
+#define HV_SET_NR_MMU_PAGES		_IO(HVIO, 0x44)	/* arg: pages */
+#define HV_GET_NR_MMU_PAGES		_IO(HVIO, 0x45)
 #define HV_SET_CLOCK			_IOW(HVIO, 0x7b, struct hv_clock_data)
 #define HV_GET_CLOCK			_IOR(HVIO, 0x7c, struct hv_clock_data)
 /* the in-kernel irqchip (HV_CAP_IRQCHIP), Documentation/irqchip.md */
@@ -102,6 +104,7 @@
  * the ones hv may answer are named here; any other number answers 0.
  */
 #define HV_CAP_USER_MEMORY		3
+#define HV_CAP_MMU_SHADOW_CACHE_CONTROL	2
 #define HV_CAP_SET_TSS_ADDR		4
 #define HV_CAP_EXT_CPUID		7
 #define HV_CAP_NR_VCPUS			9
