@@ -49,8 +49,11 @@
  * counters' (KVM derives them from the hrtimer), so HV_GET_PIT2 reports
  * counter 0's real load time where KVM reports a stale value; OUT and
  * the status byte's NULL COUNT follow the datasheet in modes 1, 2, 4
- * and 5 (KVM inverts OUT there and never sets NULL COUNT); unknown
- * flags are dropped by HV_SET_PIT2.
+ * and 5 (KVM inverts OUT there and never sets NULL COUNT); when the
+ * minimum period is enforced, counter 0 still counts at the 8254's rate
+ * and only its interrupts are slowed down; unknown flags are dropped by
+ * HV_SET_PIT2.  As in KVM, port 0x61 is served only with
+ * HV_PIT_SPEAKER_DUMMY (without it the VMM emulates 0x61 itself).
  *
  * Locking legend:
  *   [c]  constant after hv_pit_create
@@ -60,10 +63,10 @@
  *   [mt] written under both, read under either
  *   [x]  written under [m] only while the hrtimer is cancelled; read by
  *        the hrtimer callback
- * Order: vm->irqchip->lock -> pit->lock -> (vm->bus_lock, ack_lock) ->
- * tick_lock.  Neither the hrtimer callback nor the worker takes
- * pit->lock, so pit->lock holders may cancel the one and flush the
- * other.
+ * Order: vm->irqchip->lock -> pit->lock -> ack_lock -> tick_lock (the
+ * ports are registered and removed without pit->lock).  Neither the
+ * hrtimer callback nor the worker takes pit->lock, so pit->lock holders
+ * may cancel the one and flush the other.
  */
 #define pr_fmt(fmt) "hv: pit: " fmt
 
