@@ -159,6 +159,7 @@ void hv_inject_events(struct hv_vcpu *vcpu)
 {
 	struct hv_event ev = { 0 };
 	bool inject = true;
+	int vector;
 
 	lockdep_assert_irqs_disabled();
 	if (vcpu->exception.injected) {
@@ -175,6 +176,12 @@ void hv_inject_events(struct hv_vcpu *vcpu)
 		vcpu->nmi_pending--;
 		vcpu->nmi_injected = true;
 		ev.type = HV_EVENT_NMI;
+	} else if (vcpu->lapic && hv_interrupt_allowed(vcpu) &&
+		   (vector = hv_vcpu_take_interrupt(vcpu)) >= 0) {
+		/* The in-kernel irqchip's, acknowledged at its source. */
+		vcpu->interrupt.injected = true;
+		vcpu->interrupt.vector = vector;
+		ev.type = HV_EVENT_INTR;
 	} else {
 		inject = false;
 	}
@@ -200,7 +207,14 @@ void hv_inject_events(struct hv_vcpu *vcpu)
 
 	if (vcpu->nmi_pending)
 		hv_ops->enable_nmi_window(vcpu);
-	if (READ_ONCE(vcpu->run->request_interrupt_window))
+	/*
+	 * An interrupt of the in-kernel irqchip that could not go now (IF,
+	 * a shadow, another event first) goes at the first exit after the
+	 * guest can take it; one the TPR holds back goes once the guest
+	 * lowers it, which always exits (a CR8 write or an APIC access).
+	 */
+	if (vcpu->lapic ? hv_vcpu_has_interrupt(vcpu) :
+			  READ_ONCE(vcpu->run->request_interrupt_window))
 		hv_ops->enable_irq_window(vcpu);
 	/*
 	 * An exception raised while another event goes in must follow it
@@ -272,7 +286,9 @@ void hv_event_post_run(struct hv_vcpu *vcpu)
 	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
-	run->ready_for_interrupt_injection = hv_ready_for_interrupt(vcpu);
+	/* KVM: always ready with the PIC in the kernel (no one injects). */
+	run->ready_for_interrupt_injection = vcpu->lapic ||
+					     hv_ready_for_interrupt(vcpu);
 	run->flags = 0;
 }
 
@@ -283,7 +299,7 @@ void hv_event_post_run(struct hv_vcpu *vcpu)
  */
 bool hv_irq_window_open(struct hv_vcpu *vcpu)
 {
-	if (!READ_ONCE(vcpu->run->request_interrupt_window) ||
+	if (vcpu->lapic || !READ_ONCE(vcpu->run->request_interrupt_window) ||
 	    !hv_ready_for_interrupt(vcpu))
 		return false;
 	vcpu->run->exit_reason = HV_EXIT_IRQ_WINDOW_OPEN;
@@ -387,6 +403,9 @@ int hv_vcpu_set_events(struct hv_vcpu *vcpu, const struct hv_vcpu_events *e)
 					     (HV_X86_SHADOW_INT_MOV_SS |
 					      HV_X86_SHADOW_INT_STI));
 	vcpu->nmi_injected = e->nmi.injected;
+	/* The SIPI vector a SIPI_RECEIVED state starts at (core/halt.c). */
+	if ((e->flags & HV_VCPUEVENT_VALID_SIPI_VECTOR) && vcpu->lapic)
+		vcpu->sipi_vector = e->sipi_vector;
 	if (e->flags & HV_VCPUEVENT_VALID_NMI_PENDING)
 		vcpu->nmi_pending = e->nmi.pending ? 1 : 0;
 	hv_ops->set_nmi_mask(vcpu, e->nmi.masked);

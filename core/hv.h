@@ -115,10 +115,14 @@ struct hv_vm {
 	struct list_head ioeventfds;	/* [i] */
 
 	/*
-	 * The in-kernel irqchip (io/irqchip.h): NULL until
-	 * HV_CREATE_IRQCHIP, then constant until hv_vm_free.
+	 * The in-kernel irqchip (io/irqchip.h): allocated by
+	 * HV_CREATE_IRQCHIP under lock and kept until hv_vm_free; in use
+	 * only once irqchip_ready is set (release), after which it and its
+	 * PIC and IOAPIC are constant.  boot_vcpu_id: HV_SET_BOOT_CPU_ID.
 	 */
-	struct hv_vm_irqchip *irqchip;	/* [p] */
+	struct hv_vm_irqchip *irqchip;	/* [l] */
+	bool irqchip_ready;		/* [l], read with acquire */
+	u32 boot_vcpu_id;		/* [l] before the first vCPU */
 
 	/* MMU-notifier invalidations that dropped guest mappings (stats) */
 	atomic64_t mmu_invalidations;
@@ -128,7 +132,7 @@ struct hv_vm {
 static inline bool hv_irqchip_in_kernel(struct hv_vm *vm)
 {
 	/* Pairs with the release that publishes it (core/irqchip.c). */
-	return !!smp_load_acquire(&vm->irqchip);
+	return smp_load_acquire(&vm->irqchip_ready);
 }
 
 /* ---- vCPUs ---- */
@@ -280,6 +284,7 @@ struct hv_vcpu {
 
 	/* vCPU state ioctls (core/state.c) */
 	u32 mp_state;			/* [v] HV_MP_STATE_* */
+	u8 sipi_vector;			/* [v] the last SIPI's (core/halt.c) */
 	u32 tsc_khz;			/* [v] HV_GET/SET_TSC_KHZ */
 
 	/*
@@ -386,7 +391,8 @@ int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
 int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len);
 int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len);
-bool hv_apic_base_valid(u64 apic_base);
+bool hv_apic_base_valid(struct hv_vcpu *vcpu, u64 apic_base);
+void hv_apic_base_set(struct hv_vcpu *vcpu, u64 apic_base);
 void hv_msrs_enter_guest(struct hv_vcpu *vcpu);
 void hv_msrs_exit_guest(struct hv_vcpu *vcpu);
 
@@ -473,8 +479,23 @@ long hv_vcpu_state_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
 			 unsigned long arg);
 void hv_vcpu_init(struct hv_vcpu *vcpu);
 
-/* core/irq_routing.c */
+/* core/irqchip.c: the VM's in-kernel irqchip ioctls */
 long hv_vm_set_gsi_routing(struct hv_vm *vm, struct hv_irq_routing __user *arg);
+long hv_vm_irqchip_ioctl(struct hv_vm *vm, unsigned int ioctl,
+			 unsigned long arg);
+void hv_irqchip_destroy(struct hv_vm *vm);
+
+/* core/halt.c: the vCPU's side of it (MP state, HLT, LAPIC events) */
+int hv_vcpu_irqchip_init(struct hv_vcpu *vcpu);
+void hv_vcpu_irqchip_free(struct hv_vcpu *vcpu);
+bool hv_vcpu_has_interrupt(struct hv_vcpu *vcpu);
+int hv_vcpu_take_interrupt(struct hv_vcpu *vcpu);
+void hv_vcpu_irqchip_events(struct hv_vcpu *vcpu);
+int hv_vcpu_halt(struct hv_vcpu *vcpu);
+int hv_vcpu_wait(struct hv_vcpu *vcpu);
+void hv_vcpu_start_at_sipi(struct hv_vcpu *vcpu, u8 vector);
+long hv_vcpu_lapic_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
+			 void __user *argp);
 
 /* core/ioeventfd.c */
 long hv_vm_ioeventfd(struct hv_vm *vm, struct hv_ioeventfd __user *argp);

@@ -25,6 +25,7 @@
 #include <asm/tsc.h>
 
 #include "hv.h"
+#include "io/irqchip.h"
 
 /* SDM 11.11.2, Table 2-2: the MTRRs' numbers. */
 #define HV_MSR_MTRR_CAP		0xfe
@@ -78,12 +79,28 @@ static bool hv_pat_valid(u64 pat)
 	return true;
 }
 
-/* IA32_APIC_BASE: reserved bits, and x2APIC (not offered) (SDM 10.4.4). */
-bool hv_apic_base_valid(u64 apic_base)
+/*
+ * IA32_APIC_BASE (SDM 11.4.4, 11.12.1): reserved bits, and x2APIC mode
+ * only with an in-kernel LAPIC, a guest CPUID that has it, and the APIC
+ * enabled (EXTD without EN is invalid, SDM Table 11-5).
+ */
+bool hv_apic_base_valid(struct hv_vcpu *vcpu, u64 apic_base)
 {
-	if (apic_base & (0x2ffULL | X2APIC_ENABLE))
+	if (apic_base & 0x2ffULL)
+		return false;
+	if ((apic_base & X2APIC_ENABLE) &&
+	    (!vcpu->lapic || !(apic_base & MSR_IA32_APICBASE_ENABLE) ||
+	     !hv_guest_cpuid_has(vcpu, 1, 2, X86_FEATURE_X2APIC)))
 		return false;
 	return hv_gpa_valid(apic_base & PAGE_MASK);
+}
+
+/* The new APIC base, to the LAPIC if there is one. */
+void hv_apic_base_set(struct hv_vcpu *vcpu, u64 apic_base)
+{
+	vcpu->apic_base = apic_base;
+	if (vcpu->lapic)
+		hv_lapic_set_base(vcpu, apic_base);
 }
 
 /* Bits above the physical-address width (SDM 11.11.2.3). */
@@ -204,12 +221,47 @@ static int hv_get_apic_base(struct hv_vcpu *vcpu, u32 msr, u64 *val,
 	return 0;
 }
 
+/*
+ * The guest may not leave x2APIC mode for xAPIC mode, nor enter it from
+ * the disabled state (SDM 11.12.5, Figure 11-27); the VMM may.
+ */
 static int hv_set_apic_base(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
-	if (!hv_apic_base_valid(val))
+	const u64 modes = MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE;
+	u64 old = vcpu->apic_base & modes, new = val & modes;
+
+	if (!hv_apic_base_valid(vcpu, val))
 		return 1;
-	vcpu->apic_base = val;
+	if (!host && ((old == modes && new == MSR_IA32_APICBASE_ENABLE) ||
+		      (!old && new == modes)))
+		return 1;
+	hv_apic_base_set(vcpu, val);
 	return 0;
+}
+
+/* x2APIC registers: the LAPIC's, in x2APIC mode only (it says). */
+static int hv_get_x2apic(struct hv_vcpu *vcpu, u32 msr, u64 *val, bool host)
+{
+	return vcpu->lapic ? hv_lapic_get_msr(vcpu, msr, val) : 1;
+}
+
+static int hv_set_x2apic(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
+{
+	return vcpu->lapic ? hv_lapic_set_msr(vcpu, msr, val) : 1;
+}
+
+/* IA32_TSC_DEADLINE: as KVM, reads 0 and ignores writes without a LAPIC. */
+static int hv_get_tsc_deadline(struct hv_vcpu *vcpu, u32 msr, u64 *val,
+			       bool host)
+{
+	*val = 0;
+	return vcpu->lapic ? hv_lapic_get_msr(vcpu, msr, val) : 0;
+}
+
+static int hv_set_tsc_deadline(struct hv_vcpu *vcpu, u32 msr, u64 val,
+			       bool host)
+{
+	return vcpu->lapic ? hv_lapic_set_msr(vcpu, msr, val) : 0;
 }
 
 /* ---- time: the TSC offset, TSC_ADJUST, TSC_AUX ---- */
@@ -601,6 +653,10 @@ static const struct hv_msr_desc hv_msr_table[] = {
 		hv_get_backend, hv_set_syscall),
 	HV_MSR(MSR_KERNEL_GS_BASE, HV_MSR_SAVE, hv_get_backend, hv_set_syscall),
 	HV_MSR(MSR_IA32_APICBASE, 0, hv_get_apic_base, hv_set_apic_base),
+	/* The in-kernel LAPIC's (io/lapic.c): x2APIC registers, its timer. */
+	HV_MSRS(APIC_BASE_MSR, 0x100, 0, hv_get_x2apic, hv_set_x2apic),
+	HV_MSR(MSR_IA32_TSC_DEADLINE, HV_MSR_SAVE, hv_get_tsc_deadline,
+	       hv_set_tsc_deadline),
 
 	/* Time. */
 	HV_MSR(MSR_IA32_TSC, HV_MSR_SAVE, hv_get_tsc, hv_set_tsc),

@@ -54,6 +54,9 @@ static int hv_vcpu_do_requests(struct hv_vcpu *vcpu)
 {
 	if (test_and_clear_bit(HV_REQ_TLB_FLUSH, &vcpu->requests))
 		hv_ops->flush_guest_tlb(vcpu);
+	/* INIT, SIPI, NMI from the LAPIC; interrupts are looked at entry. */
+	if (test_and_clear_bit(HV_REQ_EVENT, &vcpu->requests))
+		hv_vcpu_irqchip_events(vcpu);
 	/*
 	 * An exception while delivering #DF (core/event.c).  As KVM, the
 	 * vCPU keeps its state and userspace gets the shutdown, which a
@@ -70,7 +73,10 @@ static int hv_vcpu_do_requests(struct hv_vcpu *vcpu)
 
 int hv_exit_hlt(struct hv_vcpu *vcpu)
 {
-	/* No in-kernel irqchip yet: userspace decides when to wake it. */
+	/* With an in-kernel irqchip the vCPU waits here (core/halt.c). */
+	if (vcpu->lapic)
+		return hv_vcpu_halt(vcpu);
+	/* Without, userspace decides when to wake it. */
 	vcpu->run->exit_reason = HV_EXIT_HLT;
 	return 0;
 }
@@ -218,9 +224,11 @@ static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 	 * Without an in-kernel APIC the VMM owns the TPR: run->cr8 is
 	 * loaded on every HV_RUN, as KVM does (reserved bits: -EINVAL).
 	 */
-	if (vcpu->run->cr8 & ~0xfULL)
-		return -EINVAL;
-	vcpu->cr8 = vcpu->run->cr8;
+	if (!vcpu->lapic) {
+		if (vcpu->run->cr8 & ~0xfULL)
+			return -EINVAL;
+		vcpu->cr8 = vcpu->run->cr8;
+	}
 	r = hv_vcpu_complete_userspace(vcpu);
 	if (r <= 0)
 		return r;
@@ -237,6 +245,12 @@ static int __hv_vcpu_run(struct hv_vcpu *vcpu)
 		r = hv_vcpu_do_requests(vcpu);
 		if (r <= 0)
 			return r;
+		/* Halted, or waiting for INIT/SIPI: sleep (core/halt.c). */
+		if (vcpu->mp_state != HV_MP_STATE_RUNNABLE) {
+			r = hv_vcpu_wait(vcpu);
+			if (r <= 0)
+				return r;
+		}
 
 		r = hv_vcpu_enter_guest(vcpu);
 		if (r <= 0)

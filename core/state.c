@@ -93,9 +93,7 @@ static long hv_vcpu_get_mp_state(struct hv_vcpu *vcpu,
  * the multiprocessing state itself (api.rst, KVM_GET_MP_STATE), halts and
  * wakes vCPUs by not running them, and does INIT and SIPI with
  * HV_SET_REGS/SREGS.  A HLT is an exit to userspace and leaves the vCPU
- * RUNNABLE.  hv has no in-kernel irqchip yet, so the same: RUNNABLE is
- * taken, UNINITIALIZED, INIT_RECEIVED, HALTED, SIPI_RECEIVED,
- * AP_RESET_HOLD and unknown states are EINVAL.
+ * RUNNABLE: only RUNNABLE is taken, anything else is EINVAL.
  */
 static long hv_vcpu_set_mp_state(struct hv_vcpu *vcpu,
 				 struct hv_mp_state __user *arg)
@@ -104,9 +102,29 @@ static long hv_vcpu_set_mp_state(struct hv_vcpu *vcpu,
 
 	if (copy_from_user(&mp, arg, sizeof(mp)))
 		return -EFAULT;
-	if (mp.mp_state != HV_MP_STATE_RUNNABLE)
+	if (!vcpu->lapic)
+		return mp.mp_state == HV_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	/*
+	 * With an in-kernel LAPIC (core/halt.c), KVM's x86 states.  KVM
+	 * takes any number here and then never runs a vCPU it does not
+	 * know; hv refuses those (AP_RESET_HOLD is SEV-ES's).
+	 */
+	switch (mp.mp_state) {
+	case HV_MP_STATE_RUNNABLE:
+	case HV_MP_STATE_UNINITIALIZED:
+	case HV_MP_STATE_INIT_RECEIVED:
+	case HV_MP_STATE_HALTED:
+		vcpu->mp_state = mp.mp_state;
+		break;
+	case HV_MP_STATE_SIPI_RECEIVED:
+		/* Started by the SIPI's vector at the next HV_RUN. */
+		hv_vcpu_start_at_sipi(vcpu, vcpu->sipi_vector);
+		vcpu->mp_state = HV_MP_STATE_RUNNABLE;
+		break;
+	default:
 		return -EINVAL;
-	vcpu->mp_state = mp.mp_state;
+	}
+	hv_vcpu_request(vcpu, HV_REQ_EVENT);
 	return 0;
 }
 

@@ -141,9 +141,10 @@ static void hv_vcpu_reset_regs(struct hv_vcpu *vcpu)
 {
 	hv_vcpu_init_regs(vcpu);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
-	/* xAPIC enabled at its default address; vCPU 0 is the BSP. */
+	/* xAPIC enabled at its default address; HV_SET_BOOT_CPU_ID's BSP. */
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+			  (vcpu->id == vcpu->vm->boot_vcpu_id ?
+			   MSR_IA32_APICBASE_BSP : 0);
 }
 
 /*
@@ -164,7 +165,7 @@ static bool hv_sregs_valid(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
 		return false;
 	}
 	return hv_cr0_valid(sr->cr0) && hv_cr4_valid(vcpu, sr->cr4) &&
-	       hv_apic_base_valid(sr->apic_base);
+	       hv_apic_base_valid(vcpu, sr->apic_base);
 }
 
 static int hv_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
@@ -179,7 +180,7 @@ static int hv_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sr)
 		/* As KVM: a CR8 with reserved bits leaves the TPR alone. */
 		if (!(sr->cr8 & ~0xfULL))
 			vcpu->cr8 = sr->cr8;
-		vcpu->apic_base = sr->apic_base;
+		hv_apic_base_set(vcpu, sr->apic_base);
 	}
 	return r;
 }
@@ -294,7 +295,15 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = -EFAULT;
 		if (copy_from_user(&u.irq, argp, sizeof(u.irq)))
 			break;
+		/* The in-kernel PIC owns external interrupts (KVM: -ENXIO). */
+		r = -ENXIO;
+		if (hv_irqchip_in_kernel(vcpu->vm))
+			break;
 		r = hv_vcpu_interrupt(vcpu, &u.irq);
+		break;
+	case HV_GET_LAPIC:
+	case HV_SET_LAPIC:
+		r = hv_vcpu_lapic_ioctl(vcpu, ioctl, argp);
 		break;
 	case HV_NMI:
 		r = hv_vcpu_nmi(vcpu);
@@ -374,6 +383,7 @@ static const struct file_operations hv_vcpu_fops = {
 
 void hv_vcpu_free(struct hv_vcpu *vcpu)
 {
+	hv_vcpu_irqchip_free(vcpu);
 	hv_ops->vcpu_free(vcpu);
 	hv_cpuid_vcpu_free(vcpu);
 	hv_fpu_free_guest(vcpu->xsave);
@@ -433,6 +443,9 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	if (vm->nr_vcpus >= HV_MAX_VCPUS)
 		goto err_unlock;
 	r = hv_vm_check_vcpu_id(vm, id);	/* HV_CAP_MAX_VCPU_ID */
+	if (r)
+		goto err_unlock;
+	r = hv_vcpu_irqchip_init(vcpu);		/* its LAPIC, if any */
 	if (r)
 		goto err_unlock;
 	r = xa_insert(&vm->vcpus, id, NULL, GFP_KERNEL_ACCOUNT);

@@ -36,6 +36,8 @@ static void hv_vm_free(struct kref *ref)
 	unsigned long i;
 
 	hv_mmu_notifier_unregister(vm);
+	/* The devices (timers, workers) deliver to vCPUs: they go first. */
+	hv_irqchip_destroy(vm);
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		xa_erase(&vm->vcpus, i);
 		hv_vcpu_free(vcpu);
@@ -170,8 +172,22 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_CLOCK:
 	case HV_ENABLE_CAP:
 		return hv_vm_state_ioctl(vm, ioctl, arg);
+	/* core/irqchip.c */
+	case HV_CREATE_IRQCHIP:
+	case HV_IRQ_LINE:
+	case HV_IRQ_LINE_STATUS:
+	case HV_SIGNAL_MSI:
+	case HV_GET_IRQCHIP:
+	case HV_SET_IRQCHIP:
 	case HV_SET_GSI_ROUTING:
-		return hv_vm_set_gsi_routing(vm, argp);
+	case HV_CREATE_PIT2:
+	case HV_GET_PIT:
+	case HV_SET_PIT:
+	case HV_GET_PIT2:
+	case HV_SET_PIT2:
+	case HV_REINJECT_CONTROL:
+	case HV_SET_BOOT_CPU_ID:
+		return hv_vm_irqchip_ioctl(vm, ioctl, arg);
 	case HV_IOEVENTFD:
 		return hv_vm_ioeventfd(vm, argp);
 	case HV_GET_STATS_FD:

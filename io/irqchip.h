@@ -96,7 +96,6 @@ struct hv_vm_irqchip {
 	unsigned long source_ids;		/* [a] allocated source ids */
 	spinlock_t ack_lock;
 	struct hlist_head ack_notifiers;	/* [a] */
-	u32 boot_vcpu_id;			/* [l] HV_SET_BOOT_CPU_ID */
 };
 
 /* Source ids: which in-kernel source drives a GSI's level. */

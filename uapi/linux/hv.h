@@ -338,10 +338,12 @@ struct hv_msi {
 	__u32 address_lo;
 	__u32 address_hi;
 	__u32 data;
-	__u32 flags;		/* 0 (HV_MSI_VALID_DEVID is not offered) */
+	__u32 flags;		/* HV_MSI_VALID_DEVID: accepted, unused */
 	__u32 devid;
 	__u8 pad[12];
 };
+
+#define HV_MSI_VALID_DEVID		(1U << 0)
 
 /* HV_IRQFD */
 #define HV_IRQFD_FLAG_DEASSIGN		(1U << 0)
