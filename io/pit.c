@@ -398,7 +398,10 @@ static void pit_acked(struct hv_irq_ack_notifier *ian)
 		kthread_queue_work(pit->worker, &pit->tick_work);
 }
 
-/* Stop counter 0's ticks; a tick already counted is still injected. */
+/*
+ * Stop counter 0's ticks, as KVM on a reload: a tick whose work is
+ * already queued still goes in, the backlog of the old count does not.
+ */
 static void pit_stop_timer(struct hv_pit *pit)
 {
 	lockdep_assert_held(&pit->lock);
