@@ -88,6 +88,7 @@
 #define HV_IOAPIC_STORM_DELAY	(HZ / 100)
 
 #define HV_IOAPIC_ALL_PINS	GENMASK(HV_IOAPIC_NR_PINS - 1, 0)
+#define HV_IOAPIC_NR_VECTORS	256
 
 struct hv_ioapic {
 	struct hv_vm *vm;				/* [c] */
@@ -100,6 +101,8 @@ struct hv_ioapic {
 	u64 redtbl[HV_IOAPIC_NR_PINS];			/* [i] */
 	unsigned long levels[HV_IOAPIC_NR_PINS];	/* [i] per source */
 	u32 successive_eois[HV_IOAPIC_NR_PINS];		/* [i] */
+	/* [i] written, read without it: the vectors some pin uses */
+	DECLARE_BITMAP(vectors, HV_IOAPIC_NR_VECTORS);
 	struct delayed_work storm_work;			/* [c] */
 };
 
@@ -191,6 +194,26 @@ static void hv_ioapic_storm_work(struct work_struct *work)
 	spin_unlock_irqrestore(&ioapic->lock, flags);
 }
 
+/*
+ * Recompute the vectors the pins use, for hv_ioapic_eoi() to skip, without
+ * the lock, the EOIs that are none of ours.  Built aside and stored a
+ * word at a time, so that a vector in use before and after the change is
+ * never seen missing: an EOI is never lost, at worst one is looked at
+ * for nothing.
+ */
+static void hv_ioapic_update_vectors(struct hv_ioapic *ioapic)
+{
+	DECLARE_BITMAP(v, HV_IOAPIC_NR_VECTORS);
+	unsigned int pin, i;
+
+	lockdep_assert_held(&ioapic->lock);
+	bitmap_zero(v, HV_IOAPIC_NR_VECTORS);
+	for (pin = 0; pin < HV_IOAPIC_NR_PINS; pin++)
+		__set_bit(FIELD_GET(RTE_VECTOR, ioapic->redtbl[pin]), v);
+	for (i = 0; i < BITS_TO_LONGS(HV_IOAPIC_NR_VECTORS); i++)
+		WRITE_ONCE(ioapic->vectors[i], v[i]);
+}
+
 /* ---- the register window ---- */
 
 static u32 hv_ioapic_read_indirect(struct hv_ioapic *ioapic)
@@ -239,6 +262,8 @@ static void hv_ioapic_write_redtbl(struct hv_ioapic *ioapic, u32 sel,
 	if (!(new & RTE_LEVEL))
 		new &= ~RTE_REMOTE_IRR;
 	*e = new;
+	if ((old ^ new) & RTE_VECTOR)
+		hv_ioapic_update_vectors(ioapic);
 	/* A level line held high while masked (or edge) is sent now. */
 	if ((new & RTE_LEVEL) && (ioapic->irr & BIT(pin)))
 		hv_ioapic_service(ioapic, pin);
@@ -384,6 +409,10 @@ void hv_ioapic_eoi(struct hv_vm *vm, int vector)
 	unsigned long flags, pins = 0;
 	unsigned int pin;
 
+	/* Most EOIs are of LAPIC timer, IPI and MSI vectors: not ours. */
+	if (vector < 0 || vector >= HV_IOAPIC_NR_VECTORS ||
+	    !test_bit(vector, ioapic->vectors))
+		return;
 	spin_lock_irqsave(&ioapic->lock, flags);
 	for (pin = 0; pin < HV_IOAPIC_NR_PINS; pin++)
 		if (FIELD_GET(RTE_VECTOR, ioapic->redtbl[pin]) == vector)
@@ -457,6 +486,7 @@ void hv_ioapic_set_state(struct hv_vm *vm, const struct hv_ioapic_state *s)
 		ioapic->redtbl[pin] = s->redirtbl[pin].bits;
 		ioapic->successive_eois[pin] = 0;
 	}
+	hv_ioapic_update_vectors(ioapic);
 	ioapic->irr = 0;
 	ioapic->irr_delivered = 0;
 	for_each_set_bit(pin, &irr, HV_IOAPIC_NR_PINS)
@@ -482,6 +512,7 @@ int hv_ioapic_create(struct hv_vm *vm)
 	/* 82093AA 3.2.4: entries come out of reset masked. */
 	for (pin = 0; pin < HV_IOAPIC_NR_PINS; pin++)
 		ioapic->redtbl[pin] = RTE_MASKED;
+	__set_bit(0, ioapic->vectors);		/* theirs: vector 0 */
 
 	r = hv_io_bus_register(vm, HV_MMIO_BUS, HV_IOAPIC_BASE,
 			       HV_IOAPIC_MEM_LEN, &ioapic->io);
