@@ -22,7 +22,8 @@
  * Where KVM departs from the datasheet, and a guest written for the
  * hardware would notice, this follows the datasheet:
  *   - Special Mask Mode (OCW3): masked levels in service do not hold off
- *     lower ones.  KVM keeps the bit but ignores it.
+ *     lower ones, nor does a non-specific EOI clear them.  KVM keeps the
+ *     bit but ignores it.
  *   - Poll Command (OCW3): the read is an INTA (sets ISR, auto-EOI as
  *     configured) and bit 7 says whether there was a request.  KVM
  *     answers the bare IRQ number and clears ISR at once.
@@ -284,6 +285,7 @@ static void hv_pic_ocw2(struct hv_pic *pic, unsigned int chip, u8 val)
 {
 	struct hv_pic_state *c = &pic->chips[chip];
 	unsigned int cmd = val >> 5, irq = val % PIC_IRQS_PER_CHIP, p;
+	u8 eoi;
 
 	switch (cmd) {
 	case PIC_OCW2_ROTATE_AEOI_CLEAR:
@@ -292,8 +294,13 @@ static void hv_pic_ocw2(struct hv_pic *pic, unsigned int chip, u8 val)
 		return;
 	case PIC_OCW2_EOI:
 	case PIC_OCW2_ROTATE_EOI:
-		/* Non-specific: the highest priority in service. */
-		p = hv_pic_priority(c, c->isr);
+		/*
+		 * Non-specific: the highest priority in service ("End of
+		 * Interrupt"), save that in Special Mask Mode it leaves the
+		 * IS bits of masked levels alone.
+		 */
+		eoi = c->special_mask ? c->isr & ~c->imr : c->isr;
+		p = hv_pic_priority(c, eoi);
 		if (p == PIC_NO_IRQ)
 			return;
 		irq = (p + c->priority_add) % PIC_IRQS_PER_CHIP;
