@@ -399,6 +399,12 @@ void hv_ioapic_clear_source(struct hv_vm *vm, int irq_source_id)
  * high is sent again.  Clearing remote IRR only after the notifiers
  * means a line they raise again is sent once, here, not twice.
  *
+ * Edge pins are acked too, as KVM does for the pins that have ack
+ * notifiers: the PIT's pin is edge-triggered, and its reinjection waits
+ * for these acks.  So the LAPIC should call this for the EOI of any
+ * vector, not only of those whose TMR bit is set; the vectors bitmap
+ * turns away the others without the lock.
+ *
  * There is no trigger mode argument (KVM passes the LAPIC's TMR bit): a
  * pin's own trigger mode decides.  They differ only if the guest gives
  * a level pin's vector to an edge source too, which no OS does.
