@@ -153,11 +153,6 @@ static unsigned long *hv_lapic_vec_word(struct hv_lapic *lapic, u32 reg,
 					     sizeof(u32)];
 }
 
-static bool hv_lapic_test_vec(struct hv_lapic *lapic, u32 reg, int vec)
-{
-	return test_bit(vec & 31, hv_lapic_vec_word(lapic, reg, vec));
-}
-
 /* The highest vector set in a 256-bit register, or -1. */
 static int hv_lapic_highest_vec(struct hv_lapic *lapic, u32 reg)
 {
@@ -384,10 +379,11 @@ static bool hv_lapic_match(struct hv_lapic *lapic, struct hv_vcpu *src,
  * Walks the vCPUs without a lock (vm->vcpus is [p]).  A hardware-disabled
  * APIC is not on the bus at all (SDM 11.4.3), as in KVM's APIC map.
  *
- * Lowest priority (SDM 11.6.2.4) goes to the first addressed APIC, in
- * vCPU id order, that accepts it: the SDM allows any choice when the
- * priorities are equal, and reading the other vCPUs' PPR here would
- * race with their owners anyway.
+ * Lowest priority goes to the first addressed APIC, in vCPU id order,
+ * that accepts it (software-enabled, legal vector).  This is not the
+ * arbitration of SDM 11.6.2.4: the priorities it compares belong to the
+ * other vCPUs' threads (KVM, by default, hashes the vector over the
+ * destinations instead).
  */
 int hv_lapic_deliver(struct hv_vm *vm, struct hv_vcpu *src,
 		     const struct hv_apic_irq *irq)
@@ -479,12 +475,14 @@ static void hv_lapic_eoi(struct hv_lapic *lapic)
 		return;
 	__clear_bit(vec & 31, hv_lapic_vec_word(lapic, APIC_ISR, vec));
 	/*
-	 * A level-triggered vector is broadcast to the IOAPIC, which clears
-	 * its remote IRR.  Directed EOI (SVR bit 12) is not offered, so
-	 * there is no suppression to honour.
+	 * SDM 11.8.5: a level-triggered vector (TMR set) is broadcast to
+	 * the IOAPIC, which clears its remote IRR.  As KVM, the IOAPIC
+	 * hears edge vectors too: its ack notifiers (the PIT's reinjection
+	 * on an edge pin) wait for them, and it turns away the vectors no
+	 * pin uses without a lock.  Directed EOI (SVR bit 12) is not
+	 * offered, so there is no suppression to honour.
 	 */
-	if (hv_lapic_test_vec(lapic, APIC_TMR, vec))
-		hv_ioapic_eoi(lapic->vcpu->vm, vec);
+	hv_ioapic_eoi(lapic->vcpu->vm, vec);
 	hv_lapic_check_pending(lapic);
 }
 
@@ -800,6 +798,9 @@ static void hv_lapic_write_lvt(struct hv_lapic *lapic, u32 off, u32 val)
 	hv_lapic_set_reg(lapic, off, val & hv_lapic_lvt_mask(lapic, off));
 	if (off == APIC_LVTT)
 		hv_lapic_timer_mode_update(lapic);
+	/* LINT0 may now take the PIC's output: let the core look. */
+	if (off == APIC_LVT0)
+		hv_vcpu_request(lapic->vcpu, HV_REQ_EVENT);
 }
 
 /*
