@@ -28,7 +28,9 @@
  * backends load it into the VMCB/VMCS and store it back after exits), and
  * lapic->tpr keeps the whole register as last written through the APIC.
  * When they disagree, the guest wrote CR8 since, which zeroes TPR[3:0]
- * (SDM 11.8.6.1), and vcpu->cr8 wins.
+ * (SDM 11.8.6.1), and vcpu->cr8 wins.  A MOV to CR8 of the class TPR
+ * already had goes unseen and leaves TPR[3:0]; only reads of TPR can
+ * tell, since priorities compare classes (PPR[3:0] is never used).
  *
  * Not modelled: SMI (dropped, as hv has no SMM), focus processor checking,
  * the arbitration priority (APR reads 0, as KVM), remote read, LINT0/LINT1
@@ -36,6 +38,18 @@
  * counter LVT sources (nothing raises them), TSC scaling (a deadline is
  * converted with vcpu->tsc_khz against the host TSC plus the offset).
  * The page's TPR and PPR words are not kept: reads compute them.
+ *
+ * Where a guest can tell this model from KVM's (each deliberate):
+ *   - the xAPIC page of an APIC that is hardware-disabled or in x2APIC
+ *     mode is not answered here at all (KVM's default quirk reads it as
+ *     all ones and drops writes): the access goes to the VM's devices;
+ *   - vectors 0-15 are refused with the ESR errors of SDM 11.5.3, and
+ *     ESR reports them after the write that publishes them (KVM reads
+ *     ESR as 0 and delivers such vectors);
+ *   - an x2APIC EOI with a non-zero value raises #GP (SDM 11.12.1.2);
+ *   - the LVT delivery-status bit always reads 0 (KVM keeps what the
+ *     guest wrote there);
+ *   - lowest-priority messages go to the first accepting APIC.
  */
 #define pr_fmt(fmt) "hv: " fmt
 
@@ -903,7 +917,7 @@ static struct hv_lapic *to_lapic(struct hv_io_device *dev)
 static s64 hv_lapic_mmio_offset(struct hv_lapic *lapic, u64 addr)
 {
 	u64 base = hv_lapic_base(lapic);
-	u64 page = base & MSR_IA32_APICBASE_BASE;
+	u64 page = base & PAGE_MASK;
 
 	if ((base & (MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE)) !=
 	    MSR_IA32_APICBASE_ENABLE)
