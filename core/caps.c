@@ -30,6 +30,8 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_USER_NMI:
 	case HV_CAP_VCPU_EVENTS:
 	case HV_CAP_INTR_SHADOW:
+	case HV_CAP_IRQCHIP:
+	case HV_CAP_HLT:
 		if (!hv_backend_runs_guests())
 			return 0;
 		break;
@@ -77,7 +79,7 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	/* vCPU and VM state (core/fpu.c, core/state.c, core/vm_state.c) */
 	case HV_CAP_XSAVE:		/* GET/SET_XSAVE (and GET/SET_FPU) */
 	case HV_CAP_DEBUGREGS:
-	case HV_CAP_MP_STATE:		/* RUNNABLE only: no in-kernel irqchip */
+	case HV_CAP_MP_STATE:		/* all of x86's with an irqchip */
 	case HV_CAP_GET_TSC_KHZ:	/* TSC_CONTROL stays 0: no scaling */
 	case HV_CAP_SET_TSS_ADDR:
 	case HV_CAP_MMU_SHADOW_CACHE_CONTROL:	/* accepted, bounds nothing */
@@ -85,9 +87,19 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_ENABLE_CAP_VM:	/* HV_CAP_MAX_VCPU_ID can be enabled */
 		return 1;
 	/*
-	 * HV_SET_GSI_ROUTING answers as KVM's for a VM without an in-kernel
-	 * irqchip (core/irq_routing.c); QEMU requires the capability.
+	 * The in-kernel irqchip and PIT (Documentation/irqchip.md):
+	 * HV_CREATE_IRQCHIP, HLT in the kernel, HV_IRQ_LINE(_STATUS), GSI
+	 * routing, MSIs, the PIT and its state and reinjection policy.
 	 */
+	case HV_CAP_IRQCHIP:
+	case HV_CAP_HLT:
+	case HV_CAP_IRQ_INJECT_STATUS:
+	case HV_CAP_SET_BOOT_CPU_ID:
+	case HV_CAP_SIGNAL_MSI:
+	case HV_CAP_PIT2:
+	case HV_CAP_PIT_STATE2:
+	case HV_CAP_REINJECT_CONTROL:
+		return 1;
 	case HV_CAP_IRQ_ROUTING:
 		return HV_MAX_IRQ_ROUTES;
 	case HV_CAP_IOEVENTFD:		/* core/ioeventfd.c, port and MMIO */

@@ -367,6 +367,85 @@ static bool check_mmu_shadow_cache_control(int devfd, int vmfd, long value)
 	return ok && value == 1;
 }
 
+/*
+ * The in-kernel irqchip (selftests/irqchip, ipi, pit cover it): created
+ * once, before any vCPU, with KVM's IOAPIC at its address.
+ */
+static bool check_irqchip(int devfd, int vmfd, long value)
+{
+	struct hv_irqchip chip = { .chip_id = HV_IRQCHIP_IOAPIC };
+	int vm = vm_create(devfd);
+	bool ok = !ioctl(vm, HV_CREATE_IRQCHIP, 0) &&
+		  ioctl_ret(vm, HV_CREATE_IRQCHIP, 0) == -EEXIST &&
+		  !ioctl(vm, HV_GET_IRQCHIP, &chip) &&
+		  chip.chip.ioapic.base_address == 0xfec00000ULL;
+
+	close(vm);
+	return ok && value == 1;
+}
+
+/* The line's status comes back (selftests/irqchip asserts its values). */
+static bool check_irq_inject_status(int devfd, int vmfd, long value)
+{
+	struct hv_irq_level irq = { .irq = 4, .level = 1 };
+	int vm = vm_create(devfd);
+	bool ok = ioctl_ret(vm, HV_IRQ_LINE_STATUS, (unsigned long)&irq) ==
+		  -ENXIO;
+
+	ok = ok && !ioctl(vm, HV_CREATE_IRQCHIP, 0) &&
+	     !ioctl(vm, HV_IRQ_LINE_STATUS, &irq) && irq.status != 0;
+	close(vm);
+	return ok && value == 1;
+}
+
+/* Before the first vCPU only. */
+static bool check_set_boot_cpu_id(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd), vcpu;
+	bool ok = !ioctl(vm, HV_SET_BOOT_CPU_ID, 1UL);
+
+	vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	ok = ok && vcpu >= 0 &&
+	     ioctl_ret(vm, HV_SET_BOOT_CPU_ID, 0UL) == -EBUSY;
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	return ok && value == 1;
+}
+
+/* Refused without an irqchip and with unknown flags. */
+static bool check_signal_msi(int devfd, int vmfd, long value)
+{
+	struct hv_msi msi = { .address_lo = 0xfee00000, .data = 0x40 };
+	int vm = vm_create(devfd);
+	bool ok = ioctl_ret(vm, HV_SIGNAL_MSI, (unsigned long)&msi) == -EINVAL;
+
+	ok = ok && !ioctl(vm, HV_CREATE_IRQCHIP, 0);
+	msi.flags = 2;
+	ok = ok && ioctl_ret(vm, HV_SIGNAL_MSI, (unsigned long)&msi) == -EINVAL;
+	close(vm);
+	return ok && value == 1;
+}
+
+/* The PIT, its state and its reinjection policy (selftests/pit). */
+static bool check_pit2(int devfd, int vmfd, long value)
+{
+	struct hv_pit_config config = { .flags = HV_PIT_SPEAKER_DUMMY };
+	struct hv_reinject_control control = { .pit_reinject = 0 };
+	struct hv_pit_state2 state;
+	int vm = vm_create(devfd);
+	bool ok = !ioctl(vm, HV_CREATE_IRQCHIP, 0) &&
+		  !ioctl(vm, HV_CREATE_PIT2, &config) &&
+		  ioctl_ret(vm, HV_CREATE_PIT2, (unsigned long)&config) ==
+		  -EEXIST &&
+		  !ioctl(vm, HV_GET_PIT2, &state) &&
+		  !ioctl(vm, HV_SET_PIT2, &state) &&
+		  !ioctl(vm, HV_REINJECT_CONTROL, &control);
+
+	close(vm);
+	return ok && value == 1;
+}
+
 /* Taken before the first vCPU (selftests/vm_state). */
 static bool check_set_identity_map_addr(int devfd, int vmfd, long value)
 {
@@ -609,6 +688,15 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_MP_STATE, "MP_STATE", check_mp_state },
 	{ HV_CAP_GET_TSC_KHZ, "GET_TSC_KHZ", check_get_tsc_khz },
 	{ HV_CAP_SET_TSS_ADDR, "SET_TSS_ADDR", check_set_tss_addr },
+	{ HV_CAP_IRQCHIP, "IRQCHIP", check_irqchip },
+	{ HV_CAP_HLT, "HLT", check_irqchip },	/* HLT in the kernel with it */
+	{ HV_CAP_IRQ_INJECT_STATUS, "IRQ_INJECT_STATUS",
+	  check_irq_inject_status },
+	{ HV_CAP_SET_BOOT_CPU_ID, "SET_BOOT_CPU_ID", check_set_boot_cpu_id },
+	{ HV_CAP_SIGNAL_MSI, "SIGNAL_MSI", check_signal_msi },
+	{ HV_CAP_PIT2, "PIT2", check_pit2 },
+	{ HV_CAP_PIT_STATE2, "PIT_STATE2", check_pit2 },
+	{ HV_CAP_REINJECT_CONTROL, "REINJECT_CONTROL", check_pit2 },
 	{ HV_CAP_MMU_SHADOW_CACHE_CONTROL, "MMU_SHADOW_CACHE_CONTROL",
 	  check_mmu_shadow_cache_control },
 	{ HV_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR",
