@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interprocessor interrupts through the in-kernel local APICs (xAPIC
+ * mode), as KVM 6.1 delivers them (arch/x86/kvm/lapic.c, x86.c):
+ *
+ *  - fixed IPIs between 3 vCPUs, one thread each: the APs, which start
+ *    UNINITIALIZED with an irqchip, are made RUNNABLE with
+ *    HV_SET_MP_STATE; vCPU 0 sends each IPI, and it arrives at exactly
+ *    the vCPUs named, once: physical destinations, logical destinations
+ *    in the flat model (LDR set by each guest, DFR left flat), a logical
+ *    multicast, the all-but-self shorthand and a physical IPI to itself.
+ *    The APs wait in HLT, which the kernel keeps: an IPI wakes them;
+ *  - INIT-SIPI-SIPI: an AP left UNINITIALIZED does not run (KVM_RUN
+ *    waits for a signal); vCPU 0 sends INIT (assert, deassert) and two
+ *    SIPIs with vector 0x20, and the AP starts once, in real mode, at
+ *    0x20000 (CS 0x2000, IP 0): its code there counts its starts and
+ *    writes them to a port.  KVM_RUN of an AP still waiting for its SIPI
+ *    may answer EAGAIN (KVM does, after the INIT); the test runs it again.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/vm.h"
+#include "lib/guest.h"
+#include "lib/apic.h"
+
+#define NR_VCPUS	3
+#define MAX_APIC_ID	8	/* rows of hits[]: the handler masks the ID to 3 bits */
+#define SPIN_LIMIT	20000000ULL
+#define THREAD_TIMEOUT	60	/* seconds for all vCPU threads to finish */
+
+/* One vector per case, so that a stray delivery shows in its own row. */
+#define VEC_PHYS1	0x50
+#define VEC_PHYS2	0x51
+#define VEC_LOG2	0x52	/* logical 0x04: vCPU 2 */
+#define VEC_LOG1	0x53	/* logical 0x02: vCPU 1 */
+#define VEC_MULTI	0x54	/* logical 0x06: vCPUs 1 and 2 */
+#define VEC_ALLBUT	0x55	/* shorthand all excluding self */
+#define VEC_SELF0	0x56	/* physical 0 from vCPU 0 */
+#define VEC_STOP	0x57	/* wakes the APs at the end */
+
+struct ipi_case {
+	const char *what;
+	u8 vector;
+	u8 dest;
+	u32 icr;		/* shorthand, destination mode */
+	u8 want[NR_VCPUS];	/* deliveries expected per vCPU */
+};
+
+static const struct ipi_case cases[] = {
+	{ "physical destination 1", VEC_PHYS1, 1, 0, { 0, 1, 0 } },
+	{ "physical destination 2", VEC_PHYS2, 2, 0, { 0, 0, 1 } },
+	{ "logical (flat) destination 0x04", VEC_LOG2, 0x04, APIC_DEST_LOGICAL, { 0, 0, 1 } },
+	{ "logical (flat) destination 0x02", VEC_LOG1, 0x02, APIC_DEST_LOGICAL, { 0, 1, 0 } },
+	{ "logical (flat) multicast 0x06", VEC_MULTI, 0x06, APIC_DEST_LOGICAL, { 0, 1, 1 } },
+	{ "shorthand all excluding self", VEC_ALLBUT, 0, APIC_DEST_ALLBUT, { 0, 1, 1 } },
+	{ "physical destination 0, the sender itself", VEC_SELF0, 0, 0, { 1, 0, 0 } },
+};
+#define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
+
+/* The guest's copies: counted by the handler per (APIC ID, vector). */
+volatile u64 hits[MAX_APIC_ID][256];
+volatile u64 ready[NR_VCPUS];
+volatile u64 stop;
+volatile u64 cases_done;
+
+extern const char ipi_stubs[];
+
+/*
+ * One 16-byte stub per vector 0x50..0x57 and the spurious vector 0xff
+ * (last): push %rax, load the vector,
+ * jump to the common part, which counts the vector in the row of the
+ * APIC ID read from the xAPIC's ID register, then writes EOI.
+ */
+asm("	.pushsection .text\n"
+"ipi_common:\n"
+"	pushq %rcx\n"
+"	movl $0xfee00020, %ecx\n"
+"	movl (%rcx), %ecx\n"
+"	shrl $24, %ecx\n"
+"	andl $7, %ecx\n"
+"	shlq $8, %rcx\n"
+"	addq %rax, %rcx\n"
+"	lock incq hits(,%rcx,8)\n"
+"	movl $0xfee000b0, %ecx\n"
+"	movl $0, (%rcx)\n"
+"	popq %rcx\n"
+"	popq %rax\n"
+"	iretq\n"
+"	.balign 16\n"
+"ipi_stubs:\n"
+"	.irp v, 0x50,0x51,0x52,0x53,0x54,0x55,0x56,0x57,0xff\n"
+"	.balign 16\n"
+"	pushq %rax\n"
+"	movl $\\v, %eax\n"
+"	jmp ipi_common\n"
+"	.endr\n"
+"	.popsection\n");
+
+#define STUB(vector)	(ipi_stubs + 16 * ((vector) - VEC_PHYS1))
+#define STUB_SPURIOUS	(ipi_stubs + 16 * (VEC_STOP - VEC_PHYS1 + 1))
+
+static void guest_apic_on(u64 id)
+{
+	xapic_enable(0xff);
+	xapic_write(APIC_LDR, (1u << id) << 24);
+}
+
+static void guest_ap(u64 id)
+{
+	guest_apic_on(id);
+	ready[id] = 1;
+	asm volatile("cli" ::: "memory");
+	while (!stop)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	asm volatile("sti" ::: "memory");
+}
+
+static bool guest_hits_reached(const struct ipi_case *c)
+{
+	int i;
+
+	for (i = 0; i < NR_VCPUS; i++)
+		if (hits[i][c->vector] < c->want[i])
+			return false;
+	return true;
+}
+
+static void guest_bsp(void)
+{
+	u64 i, n;
+	int id;
+
+	guest_apic_on(0);
+	asm volatile("sti" ::: "memory");
+	for (id = 1; id < NR_VCPUS; id++)
+		for (i = 0; i < SPIN_LIMIT && !ready[id]; i++)
+			asm volatile("pause" ::: "memory");
+	for (n = 0; n < NR_CASES; n++) {
+		const struct ipi_case *c = &cases[n];
+
+		xapic_send_ipi(c->dest, c->icr | APIC_INT_ASSERT | APIC_DM_FIXED | c->vector);
+		for (i = 0; i < SPIN_LIMIT && !guest_hits_reached(c); i++)
+			asm volatile("pause" ::: "memory");
+		/* time for a delivery to a vCPU not named */
+		for (i = 0; i < SPIN_LIMIT / 1000; i++)
+			asm volatile("pause" ::: "memory");
+		cases_done = n + 1;
+	}
+	stop = 1;
+	xapic_send_ipi(0, APIC_DEST_ALLBUT | APIC_INT_ASSERT | APIC_DM_FIXED | VEC_STOP);
+}
+
+/* ---- vCPU threads ---- */
+
+static u32 get_mp_state(struct vcpu *vcpu)
+{
+	struct hv_mp_state mp = { .mp_state = 0xdead };
+
+	if (ioctl(vcpu->fd, HV_GET_MP_STATE, &mp))
+		return 0xdead;
+	return mp.mp_state;
+}
+
+
+struct vcpu_thread {
+	struct vcpu *vcpu;
+	pthread_t thread;
+	volatile bool stopping;	/* set by the main thread before it kicks */
+	bool done;		/* the guest function returned */
+	int eagain;		/* KVM_RUNs that answered EAGAIN */
+	/* INIT/SIPI: the AP's OUT to AP_PORT */
+	volatile bool out_seen;
+	u32 outs, out_data, out_mp_state;
+	struct hv_regs regs;
+	struct hv_sregs sregs;
+	char why[300];
+};
+
+#define AP_PORT		0x7f4
+
+static void on_kick(int sig)
+{
+}
+
+static void *vcpu_thread_fn(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct hv_run *run = t->vcpu->run;
+	struct ucall uc;
+	sigset_t set;
+	int r;
+
+	/* SIGALRM is the main thread's; SIGUSR1 kicks this one. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (;;) {
+		if (t->stopping) {
+			snprintf(t->why, sizeof(t->why), "stopped by the test");
+			return NULL;
+		}
+		r = vcpu_run(t->vcpu);
+		if (r == -EAGAIN) {
+			t->eagain++;
+			continue;
+		}
+		if (r == -EINTR)
+			continue;
+		if (r) {
+			snprintf(t->why, sizeof(t->why), "KVM_RUN: %s", strerror(-r));
+			return NULL;
+		}
+		if (run->exit_reason == HV_EXIT_IO && run->io.port == AP_PORT &&
+		    run->io.direction == HV_EXIT_IO_OUT && run->io.size == 2) {
+			u16 v;
+
+			memcpy(&v, vcpu_io_data(t->vcpu), 2);
+			if (!t->outs++) {
+				t->out_data = v;
+				vcpu_get_regs(t->vcpu, &t->regs);
+				vcpu_get_sregs(t->vcpu, &t->sregs);
+				t->out_mp_state = get_mp_state(t->vcpu);
+			}
+			t->out_seen = true;
+			continue;
+		}
+		if (run->exit_reason == HV_EXIT_HLT) {
+			snprintf(t->why, sizeof(t->why),
+				 "HV_EXIT_HLT: with an in-kernel irqchip the kernel keeps HLT (rip %#llx)",
+				 (unsigned long long)vcpu_rip(t->vcpu));
+			return NULL;
+		}
+		switch (vcpu_get_ucall(t->vcpu, &uc)) {
+		case UCALL_SYNC:
+			continue;
+		case UCALL_DONE:
+			t->done = true;
+			return NULL;
+		case UCALL_ASSERT:
+		case UCALL_EXCEPTION:
+			ucall_print(t->vcpu->vm, &uc, "guest");
+			/* fall through */
+		default:
+			snprintf(t->why, sizeof(t->why), "%s", vcpu_exit_str(t->vcpu));
+			return NULL;
+		}
+	}
+}
+
+static void threads_start(struct vcpu_thread *t, int n)
+{
+	struct sigaction sa = { .sa_handler = on_kick };	/* no SA_RESTART */
+	int i;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	for (i = 0; i < n; i++)
+		TEST_REQUIRE(!pthread_create(&t[i].thread, NULL, vcpu_thread_fn, &t[i]),
+			     "pthread_create");
+}
+
+/*
+ * Stop a vCPU thread: immediate_exit makes its next KVM_RUN return EINTR
+ * at once, SIGUSR1 ends the one under way (a vCPU halted in the kernel,
+ * or one that never got its INIT).  Repeated until it is gone.
+ */
+static void thread_stop(struct vcpu_thread *t)
+{
+	struct timespec ts;
+	int tries;
+
+	t->stopping = true;
+	t->vcpu->run->immediate_exit = 1;
+	for (tries = 0; tries < 100; tries++) {
+		pthread_kill(t->thread, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (!pthread_timedjoin_np(t->thread, NULL, &ts))
+			break;
+	}
+	TEST_REQUIRE(tries < 100, "vCPU %d's thread does not stop", t->vcpu->id);
+	t->vcpu->run->immediate_exit = 0;
+}
+
+/* Join all, within THREAD_TIMEOUT seconds; stop the ones still running. */
+static bool threads_join(struct vcpu_thread *t, int n)
+{
+	struct timespec deadline;
+	bool all = true;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += THREAD_TIMEOUT;
+	for (i = 0; i < n; i++) {
+		if (!pthread_timedjoin_np(t[i].thread, NULL, &deadline))
+			continue;
+		ktap_info("vCPU %d: still in KVM_RUN after %d s (rip %#llx)", t[i].vcpu->id,
+			  THREAD_TIMEOUT, (unsigned long long)vcpu_rip(t[i].vcpu));
+		thread_stop(&t[i]);
+		all = false;
+	}
+	return all;
+}
+
+/* ---- fixed IPIs ---- */
+
+static void test_fixed_ipis(void)
+{
+	struct vcpu_thread t[NR_VCPUS];
+	struct hv_mp_state mp = { .mp_state = HV_MP_STATE_RUNNABLE };
+	volatile u64 (*h)[256];
+	bool ok, set_ok = true, all_done = true;
+	u32 before[NR_VCPUS];
+	size_t n;
+	int i, v;
+
+	struct vm *vm = vm_new(GUEST_LONG64);
+
+	TEST_REQUIRE(!ioctl(vm->fd, HV_CREATE_IRQCHIP, 0), "CREATE_IRQCHIP: %s",
+		     strerror(errno));
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < NR_VCPUS; i++) {
+		t[i].vcpu = vcpu_new(vm, i);
+		for (v = VEC_PHYS1; v <= VEC_STOP; v++)
+			vcpu_set_idt_gate(t[i].vcpu, v, STUB(v));
+		vcpu_set_idt_gate(t[i].vcpu, 0xff, STUB_SPURIOUS);	/* counted, in vain */
+		before[i] = get_mp_state(t[i].vcpu);
+		if (i) {
+			set_ok &= !ioctl(t[i].vcpu->fd, HV_SET_MP_STATE, &mp) &&
+				  get_mp_state(t[i].vcpu) == HV_MP_STATE_RUNNABLE;
+			vcpu_enter(t[i].vcpu, guest_ap, 1, (u64)i);
+		}
+	}
+	vcpu_enter(t[0].vcpu, guest_bsp, 0);
+	ktap_result(before[0] == HV_MP_STATE_RUNNABLE && before[1] == HV_MP_STATE_UNINITIALIZED &&
+		    before[2] == HV_MP_STATE_UNINITIALIZED && set_ok,
+		    "the APs start UNINITIALIZED (%u, %u); SET_MP_STATE RUNNABLE takes them",
+		    before[1], before[2]);
+
+	threads_start(t, NR_VCPUS);
+	ok = threads_join(t, NR_VCPUS);
+	for (i = 0; i < NR_VCPUS; i++) {
+		if (!t[i].done) {
+			ktap_info("vCPU %d: %s", i, t[i].why);
+			all_done = false;
+		}
+	}
+	h = *guest_var(vm, hits);
+	ktap_info("vCPU 0 sent %llu of %zu IPIs",
+		  (unsigned long long)*guest_var(vm, cases_done), NR_CASES);
+	for (n = 0; n < NR_CASES; n++) {
+		const struct ipi_case *c = &cases[n];
+		bool exact = true;
+
+		for (i = 0; i < MAX_APIC_ID; i++)
+			exact &= h[i][c->vector] == (i < NR_VCPUS ? c->want[i] : 0);
+		ktap_result(exact && *guest_var(vm, cases_done) > n,
+			    "fixed IPI, %s, vector %#x: exactly the vCPUs named, once (vCPUs 0/1/2 got it %llu/%llu/%llu times)",
+			    c->what, c->vector, (unsigned long long)h[0][c->vector],
+			    (unsigned long long)h[1][c->vector],
+			    (unsigned long long)h[2][c->vector]);
+	}
+	ktap_result(ok && all_done && h[1][VEC_STOP] == 1 && h[2][VEC_STOP] == 1 && !h[0][VEC_STOP],
+		    "the APs halted in the kernel, woken by IPIs, ran to their end (stop IPI: %llu/%llu/%llu)",
+		    (unsigned long long)h[0][VEC_STOP], (unsigned long long)h[1][VEC_STOP],
+		    (unsigned long long)h[2][VEC_STOP]);
+	vm_free(vm);
+}
+
+/* ---- INIT, SIPI, SIPI ---- */
+
+#define SIPI_VECTOR	0x20	/* the AP starts at 0x20000 */
+#define AP_COUNT_OFF	0x100	/* its starts, a word at 0x20100 */
+#define AP_MARK_OFF	0x102
+#define AP_MARK		0x5a5a
+
+extern const char ap_blob[], ap_blob_after_out[], ap_blob_end[];
+
+/*
+ * Real-mode code for the AP, at SIPI_VECTOR << 12: count this start in
+ * its own page, mark it, OUT the count, then halt with IF clear (after
+ * INIT), for good.
+ */
+asm("	.pushsection .rodata\n"
+"	.code16\n"
+"ap_blob:\n"
+"	incw %cs:" __stringify(AP_COUNT_OFF) "\n"
+"	movw $" __stringify(AP_MARK) ", %cs:" __stringify(AP_MARK_OFF) "\n"
+"	movw %cs:" __stringify(AP_COUNT_OFF) ", %ax\n"
+"	movw $" __stringify(AP_PORT) ", %dx\n"
+"	outw %ax, %dx\n"
+"ap_blob_after_out:\n"
+"1:	hlt\n"
+"	jmp 1b\n"
+"ap_blob_end:\n"
+"	.code64\n"
+"	.popsection\n");
+
+static void guest_wait_icr_idle(void)
+{
+	u64 i;
+
+	for (i = 0; i < SPIN_LIMIT && (xapic_read(APIC_ICR) & APIC_ICR_BUSY); i++)
+		asm volatile("pause" ::: "memory");
+}
+
+/* The universal start-up algorithm (SDM vol. 3A 8.4.4.1), without the waits. */
+static void guest_start_ap(u64 apic_id)
+{
+	xapic_enable(0xff);
+	xapic_send_ipi(apic_id, APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT);
+	guest_wait_icr_idle();
+	xapic_send_ipi(apic_id, APIC_INT_LEVELTRIG | APIC_DM_INIT);
+	guest_wait_icr_idle();
+	xapic_send_ipi(apic_id, APIC_DM_STARTUP | SIPI_VECTOR);
+	guest_wait_icr_idle();
+	xapic_send_ipi(apic_id, APIC_DM_STARTUP | SIPI_VECTOR);
+	guest_wait_icr_idle();
+}
+
+static void on_alarm(int sig)
+{
+}
+
+static void test_init_sipi(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct itimerval alarm_200ms = { .it_value = { .tv_usec = 200000 } };
+	struct itimerval alarm_20s = { .it_value = { .tv_sec = 20 } };
+	struct itimerval off = { 0 };
+	struct vcpu_thread ap;
+	struct vcpu *bsp;
+	struct ucall uc;
+	u64 ap_rip, page = (u64)SIPI_VECTOR << 12;
+	u16 *count, *mark;
+	u32 s;
+	int r, ms;
+	bool ok;
+
+	struct vm *vm = vm_new(GUEST_LONG64);
+
+	TEST_REQUIRE(!ioctl(vm->fd, HV_CREATE_IRQCHIP, 0), "CREATE_IRQCHIP: %s",
+		     strerror(errno));
+	bsp = vcpu_new(vm, 0);
+	memset(&ap, 0, sizeof(ap));
+	ap.vcpu = vcpu_new(vm, 1);
+	vm_load_blob(vm, page, ap_blob, ap_blob_end);
+	count = vm_gpa2hva(vm, page + AP_COUNT_OFF);
+	mark = vm_gpa2hva(vm, page + AP_MARK_OFF);
+	*count = 0;
+	*mark = 0;
+
+	/* An AP before its INIT does not run. */
+	sigaction(SIGALRM, &sa, NULL);
+	ap_rip = vcpu_rip(ap.vcpu);
+	setitimer(ITIMER_REAL, &alarm_200ms, NULL);
+	r = vcpu_run(ap.vcpu);
+	setitimer(ITIMER_REAL, &off, NULL);
+	s = get_mp_state(ap.vcpu);
+	ktap_result(r == -EINTR && vcpu_rip(ap.vcpu) == ap_rip && s == HV_MP_STATE_UNINITIALIZED,
+		    "an UNINITIALIZED AP does not run: KVM_RUN waits until a signal (%d), RIP unchanged, still UNINITIALIZED (%u)",
+		    r, s);
+
+	threads_start(&ap, 1);
+	vcpu_enter(bsp, guest_start_ap, 1, (u64)1);
+	setitimer(ITIMER_REAL, &alarm_20s, NULL);
+	ok = vcpu_expect_ucall(bsp, UCALL_DONE, &uc, "BSP: INIT, SIPI, SIPI");
+	setitimer(ITIMER_REAL, &off, NULL);
+	ktap_result(ok, "vCPU 0 sent INIT (assert, deassert) and two SIPIs to APIC ID 1");
+
+	for (ms = 0; ms < 20000 && !ap.out_seen; ms += 10)
+		usleep(10000);
+	usleep(200000);		/* time for the second SIPI to do harm, if it would */
+	thread_stop(&ap);
+	if (!ap.out_seen)
+		ktap_info("AP: %s; KVM_RUN answered EAGAIN %d times", ap.why, ap.eagain);
+	ktap_info("AP: KVM_RUN answered EAGAIN %d time(s) while it waited", ap.eagain);
+	ktap_result(ap.out_seen && ap.out_data == 1 && *mark == AP_MARK,
+		    "the AP ran the code at the SIPI vector's page %#llx: its OUT came (count %u), marker %#x",
+		    (unsigned long long)page, ap.out_data, *mark);
+	ktap_result(ap.out_seen && ap.sregs.cs.selector == SIPI_VECTOR << 8 &&
+		    ap.sregs.cs.base == page && !(ap.sregs.cr0 & CR0_PE) &&
+		    ap.regs.rip == (u64)(ap_blob_after_out - ap_blob),
+		    "in real mode: CS %#x base %#llx, CR0 %#llx, IP %#llx after the OUT",
+		    ap.sregs.cs.selector, (unsigned long long)ap.sregs.cs.base,
+		    (unsigned long long)ap.sregs.cr0, (unsigned long long)ap.regs.rip);
+	ktap_result(ap.out_seen && ap.outs == 1 && *count == 1,
+		    "the second SIPI, to a running AP, is ignored: one start (count %u, %u OUTs)",
+		    *count, ap.outs);
+	s = get_mp_state(ap.vcpu);
+	ktap_result(ap.out_seen && ap.out_mp_state == HV_MP_STATE_RUNNABLE,
+		    "the AP is RUNNABLE once started (%u)", ap.out_mp_state);
+	ktap_result(ap.out_seen && s == HV_MP_STATE_HALTED,
+		    "then HALTED in the kernel by its HLT with IF clear (%u)", s);
+	vm_free(vm);
+}
+
+int main(int argc, char **argv)
+{
+	int devfd;
+
+	ktap_begin(argc, argv);
+	devfd = dev_open();
+	if (dev_check_extension(devfd, HV_CAP_IRQCHIP) <= 0)
+		ktap_skip_all("no in-kernel irqchip (CHECK_EXTENSION(KVM_CAP_IRQCHIP) is 0)");
+	close(devfd);
+	test_fixed_ipis();
+	test_init_sipi();
+	ktap_end();
+}
