@@ -63,7 +63,8 @@ static u32 hv_host_bits(int word, const u16 *list)
  * MSRs core/msr.c emulates (MTRR, MCA, TSC_ADJUST, RDTSCP's TSC_AUX).
  * Left out: everything that needs an MSR hv does not handle (RDPID,
  * which SVM cannot intercept, speculation controls, PMU, OSVW, XSS for
- * XSAVES), an in-kernel local APIC (x2APIC, TSC deadline, ARAT), nested
+ * XSAVES), TSC deadline and ARAT (KVM reports them with capabilities or
+ * not at all), nested
  * virtualization (VMX, SVM), PKU and LA57 (see hv_cpuid_init), INVPCID
  * (VT-x runs it only when enabled), MONITOR (a no-op here, as with KVM),
  * AVX-512 and AMX (hv does not offer their XSAVE state yet), TSX, and
@@ -217,6 +218,11 @@ void hv_cpuid_supported_init(void)
 	/* Keep the brand index and CLFLUSH size; topology is the VMM's. */
 	e->ebx &= GENMASK(15, 0);
 	e->ecx &= hv_host_bits(CPUID_1_ECX, hv_1_ecx);
+	/*
+	 * The in-kernel LAPIC (io/lapic.c) has x2APIC mode whatever the
+	 * host has, as KVM's; a VM without it refuses the mode (core/msr.c).
+	 */
+	e->ecx |= HV_BIT(X86_FEATURE_X2APIC);
 	e->edx &= hv_host_bits(CPUID_1_EDX, hv_1_edx);
 	leaf1_edx = e->edx;
 

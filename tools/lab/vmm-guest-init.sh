@@ -11,6 +11,10 @@ read -r t0 _ </proc/uptime
 sleep 1
 read -r t1 _ </proc/uptime
 cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+# Local APIC timer interrupts per CPU, and whether Linux gave up on it.
+loc=$(awk '$1 == "LOC:" { s = ""; for (i = 2; i < NF && $i ~ /^[0-9]+$/; i++) s = s (s == "" ? "" : ",") $i; print s }' /proc/interrupts)
+nodisable=$(dmesg | grep -c 'APIC timer disabled')
 echo "HVGUEST-UP kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo)" \
-	"online=$(cat /sys/devices/system/cpu/online) clocksource=$cs uptime=$t0 sleep1=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+	"online=$(cat /sys/devices/system/cpu/online) clocksource=$cs uptime=$t0 sleep1=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
+	"loc=${loc:-none} apic_timer_disabled=$nodisable"
 poweroff -f

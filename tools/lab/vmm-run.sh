@@ -1,20 +1,28 @@
 #!/bin/sh
-# /lab/vmm/qemu-irqchip-off --dev DEV: the test of the vmm boot (one step of
-# tools/lab/init.sh in hvlab.mode=vmm, in the emulated machine). Built into
-# its initramfs by tools/lab/vmm.sh; see Documentation/qemu.md.
+# /lab/vmm/qemu-irqchip-off --dev DEV, /lab/vmm/qemu-default --dev DEV: the
+# tests of the vmm boot (steps of tools/lab/init.sh in hvlab.mode=vmm, in
+# the emulated machine). Built into its initramfs by tools/lab/vmm.sh (one
+# copy of this script per name); see Documentation/qemu.md.
 #
-# Debian's qemu-system-x86_64, unmodified, with KVM and its userspace
-# irqchip (-machine kernel-irqchip=off), one vCPU, boots Debian's kernel
+# Debian's qemu-system-x86_64, unmodified, with KVM boots Debian's kernel
 # (the lab's own, /lab/vmm/vmlinuz) with a small initramfs whose /init
-# prints "HVGUEST-UP ... cpus=N ... clocksource=X" and powers off.
+# prints "HVGUEST-UP ... cpus=N ... clocksource=X ... loc=A,B" and powers
+# off:
+#   qemu-irqchip-off  QEMU's userspace irqchip (-machine
+#                     kernel-irqchip=off), one vCPU;
+#   qemu-default      QEMU's default, the in-kernel irqchip and PIT, two
+#                     vCPUs (Documentation/irqchip.md): both must come up,
+#                     each with local APIC timer interrupts (loc=), and the
+#                     kernel must not have fallen back from its APIC timer.
 #
 #   1. qemu-check --dev DEV: does DEV offer what QEMU needs? If something
 #      is missing: exit 4 (skipped), naming what (its "# missing:" lines).
 #   2. QEMU opens the fixed path /dev/kvm: for DEV other than /dev/kvm it
 #      runs under hv-as-kvm (a private mount namespace where DEV is bind-
 #      mounted on /dev/kvm).
-#   3. Pass (exit 0) if the guest's marker line came with one CPU online;
-#      fail (exit 1) otherwise.
+#   3. Pass (exit 0) if the guest's marker line came with the CPUs asked
+#      for online (and, for qemu-default, APIC timer ticks on each); fail
+#      (exit 1) otherwise.
 #
 # The nested guest's console is this program's output (between the step's
 # markers in the lab's serial log; tools/lab/vmm.sh copies it to
@@ -37,6 +45,16 @@
 
 dev=/dev/hv
 [ "$1" = --dev ] && dev=$2
+case $(basename "$0") in
+qemu-default)
+	machine=
+	smp=2
+	;;
+*)
+	machine="-machine kernel-irqchip=off"
+	smp=1
+	;;
+esac
 here=$(dirname "$0")
 limit=$((${HVLAB_STEP_TIMEOUT:-600} - 20))
 out=/tmp/vmm-qemu.out
@@ -71,7 +89,8 @@ esac
 
 wrap=
 [ "$dev" = /dev/kvm ] || wrap="$here/hv-as-kvm --dev $dev"
-set -- qemu-system-x86_64 -accel kvm -machine kernel-irqchip=off -smp 1 -m 256 \
+# shellcheck disable=SC2086 # $machine is words
+set -- qemu-system-x86_64 -accel kvm $machine -smp "$smp" -m 256 \
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio \
 	-kernel "$here/vmlinuz" -initrd "$here/guest.gz" \
 	-append "console=ttyS0 quiet panic=-1 nokaslr ${HVLAB_VMM_APPEND:-}" \
@@ -187,12 +206,19 @@ if [ -s "$trace" ]; then
 fi
 
 marker=$(grep -a 'HVGUEST-UP' "$out" | tail -n 1)
-if [ -n "$marker" ] && echo "$marker" | grep -q ' cpus=1 '; then
+# Every CPU took local APIC timer interrupts, and none fell back.
+timer_ok() {
+	echo "$1" | grep -q ' apic_timer_disabled=0' || return 1
+	echo "$1" | sed -n 's/.* loc=\([0-9,]*\).*/\1/p' | tr ',' '\n' |
+		awk 'BEGIN { n = 0 } $1 > 0 { n++ } END { exit !(n == '"$smp"') }'
+}
+if [ -n "$marker" ] && echo "$marker" | grep -q " cpus=$smp " &&
+	{ [ "$smp" = 1 ] || timer_ok "$marker"; }; then
 	echo "vmm: passed: the guest came up in ${secs}s (QEMU exited with $qrc): ${marker#*HVGUEST-UP }"
 	exit 0
 fi
 if [ -n "$marker" ]; then
-	echo "vmm: FAILED: the guest came up with the wrong CPU count: $marker"
+	echo "vmm: FAILED: the guest came up with the wrong CPU count or no APIC timer on each CPU: $marker"
 elif [ "$qrc" = 137 ]; then
 	echo "vmm: FAILED: no HVGUEST-UP line from the guest; QEMU killed after ${limit}s"
 else
