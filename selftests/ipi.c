@@ -383,7 +383,7 @@ static void test_fixed_ipis(void)
 #define AP_MARK_OFF	0x102
 #define AP_MARK		0x5a5a
 
-extern const char ap_blob[], ap_blob_after_out[], ap_blob_end[];
+extern const char ap_blob[], ap_blob_out[], ap_blob_end[];
 
 /*
  * Real-mode code for the AP, at SIPI_VECTOR << 12: count this start in
@@ -397,8 +397,8 @@ asm("	.pushsection .rodata\n"
 "	movw $" __stringify(AP_MARK) ", %cs:" __stringify(AP_MARK_OFF) "\n"
 "	movw %cs:" __stringify(AP_COUNT_OFF) ", %ax\n"
 "	movw $" __stringify(AP_PORT) ", %dx\n"
+"ap_blob_out:\n"
 "	outw %ax, %dx\n"
-"ap_blob_after_out:\n"
 "1:	hlt\n"
 "	jmp 1b\n"
 "ap_blob_end:\n"
@@ -489,8 +489,8 @@ static void test_init_sipi(void)
 		    (unsigned long long)page, ap.out_data, *mark);
 	ktap_result(ap.out_seen && ap.sregs.cs.selector == SIPI_VECTOR << 8 &&
 		    ap.sregs.cs.base == page && !(ap.sregs.cr0 & CR0_PE) &&
-		    ap.regs.rip == (u64)(ap_blob_after_out - ap_blob),
-		    "in real mode: CS %#x base %#llx, CR0 %#llx, IP %#llx after the OUT",
+		    ap.regs.rip == (u64)(ap_blob_out - ap_blob),
+		    "in real mode: CS %#x base %#llx, CR0 %#llx, IP %#llx at the OUT (it completes at the next KVM_RUN)",
 		    ap.sregs.cs.selector, (unsigned long long)ap.sregs.cs.base,
 		    (unsigned long long)ap.sregs.cr0, (unsigned long long)ap.regs.rip);
 	ktap_result(ap.out_seen && ap.outs == 1 && *count == 1,

@@ -14,11 +14,10 @@
  *    DR6/DR7 reset; the x87/SSE state, XCR0 and the APIC base kept, still
  *    RUNNABLE.  On Intel the vCPU keeps its state (kvm_intel does no
  *    INIT there);
- *  - the reference with KVM_CREATE_IRQCHIP: an AP is UNINITIALIZED, one
- *    set to INIT_RECEIVED does not run (KVM_RUN waits until a signal),
- *    and SIPI_RECEIVED with a SIPI vector starts it at vector << 12 in
- *    real mode.  That is recorded on KVM only: hv has no in-kernel
- *    irqchip yet.
+ *  - with KVM_CREATE_IRQCHIP: an AP is UNINITIALIZED, one set to
+ *    INIT_RECEIVED does not run (KVM_RUN waits until a signal), and
+ *    SIPI_RECEIVED with a SIPI vector starts it at vector << 12 in real
+ *    mode (selftests/ipi does it with IPIs).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -202,7 +201,7 @@ static void test_init(void)
 	vm_free(vm);
 }
 
-/* ---- the reference with an in-kernel irqchip ---- */
+/* ---- with an in-kernel irqchip ---- */
 
 static void on_alarm(int sig)
 {
@@ -212,7 +211,7 @@ static void on_alarm(int sig)
 static const u8 sipi_blob[] = { 0xb0, 0x55, 0xe6, 0x80, 0xeb, 0xfe };
 #define SIPI_VECTOR	0x20
 
-static void test_irqchip_reference(void)
+static void test_irqchip(void)
 {
 	struct itimerval t = { .it_value = { .tv_usec = 200000 } };
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -223,12 +222,13 @@ static void test_irqchip_reference(void)
 	u32 s0 = 0xdead, s1 = 0xdead;
 	int r;
 
-	if (!dev_is_kvm()) {
+	vm = vm_new(GUEST_REAL);
+	if (dev_check_extension(vm->devfd, HV_CAP_IRQCHIP) <= 0) {
 		ktap_skip("INIT/SIPI through KVM_SET_MP_STATE",
-			  "hv has no in-kernel irqchip yet (KVM_CREATE_IRQCHIP); without one KVM refuses these states too (above)");
+			  "no in-kernel irqchip (HV_CAP_IRQCHIP); without one these states are refused (above)");
+		vm_free(vm);
 		return;
 	}
-	vm = vm_new(GUEST_REAL);
 	TEST_REQUIRE(!ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP: %s",
 		     strerror(errno));
 	bsp = vcpu_new(vm, 0);
@@ -236,7 +236,7 @@ static void test_irqchip_reference(void)
 	vm_load_blob(vm, SIPI_VECTOR << 12, sipi_blob, sipi_blob + sizeof(sipi_blob));
 	r = get_mp(bsp, &s0) | get_mp(ap, &s1);
 	ktap_result(!r && s0 == HV_MP_STATE_RUNNABLE && s1 == HV_MP_STATE_UNINITIALIZED,
-		    "reference, in-kernel irqchip: the BSP is RUNNABLE (%u), an AP UNINITIALIZED (%u)",
+		    "in-kernel irqchip: the BSP is RUNNABLE (%u), an AP UNINITIALIZED (%u)",
 		    s0, s1);
 
 	r = set_mp(ap, HV_MP_STATE_INIT_RECEIVED);
@@ -244,7 +244,7 @@ static void test_irqchip_reference(void)
 	setitimer(ITIMER_REAL, &t, NULL);
 	s0 = vcpu_run(ap);
 	ktap_result(!r && (int)s0 == -EINTR && vcpu_rip(ap) == 0,
-		    "reference: INIT_RECEIVED is taken (%d); KVM_RUN waits until a signal (%d), the guest did not run",
+		    "in-kernel irqchip: INIT_RECEIVED is taken (%d); KVM_RUN waits until a signal (%d), the guest did not run",
 		    r, (int)s0);
 
 	memset(&ev, 0, sizeof(ev));
@@ -254,18 +254,18 @@ static void test_irqchip_reference(void)
 	TEST_REQUIRE(!ioctl(ap->fd, KVM_SET_VCPU_EVENTS, &ev), "SET_VCPU_EVENTS");
 	r = set_mp(ap, HV_MP_STATE_SIPI_RECEIVED);
 	get_mp(ap, &s1);
-	ktap_info("reference: after KVM_SET_MP_STATE SIPI_RECEIVED (%d), KVM_GET_MP_STATE says %u",
+	ktap_info("in-kernel irqchip: after KVM_SET_MP_STATE SIPI_RECEIVED (%d), KVM_GET_MP_STATE says %u",
 		  r, s1);
 	ktap_result(!r && vcpu_run_expect(ap, HV_EXIT_IO, "SIPI") &&
 		    ap->run->io.port == 0x80 && *(u8 *)vcpu_io_data(ap) == 0x55,
-		    "reference: SIPI_RECEIVED with vector %#x: the AP runs the code at %#x",
+		    "in-kernel irqchip: SIPI_RECEIVED with vector %#x: the AP runs the code at %#x",
 		    SIPI_VECTOR, SIPI_VECTOR << 12);
 	vcpu_get_sregs(ap, &sr);
 	r = get_mp(ap, &s1);
 	ktap_result(!r && sr.cs.selector == SIPI_VECTOR << 8 &&
 		    sr.cs.base == SIPI_VECTOR << 12 && !(sr.cr0 & CR0_PE) &&
 		    vcpu_rip(ap) == 2 && s1 == HV_MP_STATE_RUNNABLE,
-		    "reference: in real mode, CS %#x base %#llx, RIP %#llx, RUNNABLE (%u)",
+		    "in-kernel irqchip: in real mode, CS %#x base %#llx, RIP %#llx, RUNNABLE (%u)",
 		    sr.cs.selector, (unsigned long long)sr.cs.base,
 		    (unsigned long long)vcpu_rip(ap), s1);
 	vm_free(vm);
@@ -282,6 +282,6 @@ int main(int argc, char **argv)
 	close(devfd);
 	test_no_irqchip();
 	test_init();
-	test_irqchip_reference();
+	test_irqchip();
 	ktap_end();
 }
