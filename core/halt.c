@@ -195,7 +195,26 @@ int hv_vcpu_wait(struct hv_vcpu *vcpu)
 	}
 }
 
-/* ---- HV_GET/SET_LAPIC ---- */
+/* ---- HV_GET/SET_LAPIC, HV_SET_VAPIC_ADDR ---- */
+
+/*
+ * KVM_SET_VAPIC_ADDR names a guest page where KVM mirrors the TPR and
+ * the highest ISR/IRR vectors at every entry, for QEMU's kvmvapic ROM,
+ * which patches old Windows' TPR accesses once KVM reports them
+ * (KVM_TPR_ACCESS_REPORTING).  hv reports no TPR access, so that ROM
+ * never turns on; QEMU still sets the address to 0 (off) at every APIC
+ * reset and stops if that fails.  0 is what hv has; any other address
+ * is refused (-EOPNOTSUPP) rather than silently not kept in sync.
+ */
+static long hv_vcpu_set_vapic_addr(struct hv_vcpu *vcpu,
+				   struct hv_vapic_addr __user *argp)
+{
+	struct hv_vapic_addr va;
+
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
+	return va.vapic_addr ? -EOPNOTSUPP : 0;
+}
 
 long hv_vcpu_lapic_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
 			 void __user *argp)
@@ -206,6 +225,8 @@ long hv_vcpu_lapic_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
 	/* KVM answers -EINVAL (kvm_arch_vcpu_ioctl) without a LAPIC. */
 	if (!vcpu->lapic)
 		return -EINVAL;
+	if (ioctl == HV_SET_VAPIC_ADDR)
+		return hv_vcpu_set_vapic_addr(vcpu, argp);
 	if (ioctl == HV_SET_LAPIC) {
 		s = memdup_user(argp, sizeof(*s));
 		if (IS_ERR(s))

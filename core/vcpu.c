@@ -303,6 +303,7 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		break;
 	case HV_GET_LAPIC:
 	case HV_SET_LAPIC:
+	case HV_SET_VAPIC_ADDR:
 		r = hv_vcpu_lapic_ioctl(vcpu, ioctl, argp);
 		break;
 	case HV_NMI:

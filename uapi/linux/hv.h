@@ -96,6 +96,7 @@
 /* the in-kernel local APIC (HV_CAP_IRQCHIP) */
 #define HV_GET_LAPIC			_IOR(HVIO, 0x8e, struct hv_lapic_state)
 #define HV_SET_LAPIC			_IOW(HVIO, 0x8f, struct hv_lapic_state)
+#define HV_SET_VAPIC_ADDR		_IOW(HVIO, 0x93, struct hv_vapic_addr)
 #define HV_GET_VCPU_EVENTS		_IOR(HVIO, 0x9f, struct hv_vcpu_events)
 #define HV_SET_VCPU_EVENTS		_IOW(HVIO, 0xa0, struct hv_vcpu_events)
 
@@ -331,6 +332,11 @@ struct hv_irqchip {
 
 struct hv_lapic_state {
 	char regs[HV_APIC_REG_SIZE];
+};
+
+/* HV_SET_VAPIC_ADDR: only 0 (no virtual-APIC page), Documentation/irqchip.md */
+struct hv_vapic_addr {
+	__u64 vapic_addr;
 };
 
 /* HV_SIGNAL_MSI */
