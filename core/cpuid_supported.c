@@ -241,6 +241,8 @@ void hv_cpuid_supported_init(void)
 		e = hv_supported_add(7, 0);
 		e->eax = 0;			/* sub-leaf 0 only */
 		e->ebx &= hv_host_bits(CPUID_7_0_EBX, hv_7_ebx);
+		/* core/msr.c emulates IA32_TSC_ADJUST whatever the host has. */
+		e->ebx |= HV_BIT(X86_FEATURE_TSC_ADJUST);
 		e->ecx &= hv_host_bits(CPUID_7_ECX, hv_7_ecx);
 		e->edx &= hv_host_bits(CPUID_7_EDX, hv_7_edx);
 	}

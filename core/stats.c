@@ -237,11 +237,12 @@ static int hv_stats_fd(struct hv_vm *vm, struct hv_vcpu *vcpu)
 	sf->vm = vm;
 	sf->vcpu = vcpu;
 	sf->ndescs = hv_stats_descs(sf->descs, vcpu);
+	/* KVM's ids: tools (and KVM's selftests) check the "kvm" prefix. */
 	if (vcpu)
-		snprintf(sf->id, sizeof(sf->id), "hv-%d/vcpu-%u",
+		snprintf(sf->id, sizeof(sf->id), "kvm-%d/vcpu-%u",
 			 task_pid_nr(current), vcpu->id);
 	else
-		snprintf(sf->id, sizeof(sf->id), "hv-%d", task_pid_nr(current));
+		snprintf(sf->id, sizeof(sf->id), "kvm-%d", task_pid_nr(current));
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
