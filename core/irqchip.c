@@ -521,6 +521,8 @@ void hv_irqchip_destroy(struct hv_vm *vm)
 
 	if (!chip)
 		return;
+	/* Irqfds raise lines and unregister notifiers as they go. */
+	hv_irqfd_destroy(vm);
 	hv_irqchip_free_devices(vm);
 	/* No reader is left: the VM has no fd, no vCPU, no device. */
 	kvfree(rcu_dereference_protected(chip->routes, true));
@@ -723,6 +725,8 @@ long hv_vm_irqchip_ioctl(struct hv_vm *vm, unsigned int ioctl,
 		return hv_vm_reinject_control(vm, argp);
 	case HV_SET_BOOT_CPU_ID:
 		return hv_vm_set_boot_cpu_id(vm, arg);
+	case HV_IRQFD:
+		return hv_vm_irqfd(vm, argp);
 	default:
 		return -ENOTTY;
 	}

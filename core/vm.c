@@ -187,6 +187,7 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_SET_PIT2:
 	case HV_REINJECT_CONTROL:
 	case HV_SET_BOOT_CPU_ID:
+	case HV_IRQFD:			/* core/irqfd.c */
 		return hv_vm_irqchip_ioctl(vm, ioctl, arg);
 	case HV_IOEVENTFD:
 		return hv_vm_ioeventfd(vm, argp);

@@ -84,6 +84,7 @@ struct hv_irq_ack_notifier {
  *   [p]  published once, under lock, with smp_store_release()
  */
 struct hv_irq_routes;
+struct hv_irqfds;
 
 struct hv_vm_irqchip {
 	struct hv_vm *vm;			/* [c] */
@@ -96,6 +97,8 @@ struct hv_vm_irqchip {
 	unsigned long source_ids;		/* [a] allocated source ids */
 	spinlock_t ack_lock;
 	struct hlist_head ack_notifiers;	/* [a] */
+	/* HV_IRQFD (core/irqfd.c): on the first assign, cmpxchg'ed in */
+	struct hv_irqfds *irqfds;		/* [p] */
 };
 
 /* Source ids: which in-kernel source drives a GSI's level. */
@@ -214,5 +217,11 @@ int hv_irqchip_deliver_msi(struct hv_vm *vm, u64 address, u32 data);
 void hv_irqchip_pic_raised(struct hv_vm *vm);
 /* VM teardown: every device, the routing, the eventfds. */
 void hv_irqchip_destroy(struct hv_vm *vm);
+
+/* ---- core/irqfd.c ---- */
+
+long hv_vm_irqfd(struct hv_vm *vm, struct hv_irqfd __user *argp);
+/* From hv_irqchip_destroy, before the devices go. */
+void hv_irqfd_destroy(struct hv_vm *vm);
 
 #endif
