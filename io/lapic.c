@@ -1172,19 +1172,20 @@ int hv_lapic_get_state(struct hv_vcpu *vcpu, struct hv_lapic_state *s)
 	return 0;
 }
 
-/* The 256-bit registers, without the illegal vectors 0-15 (11.5.3). */
+/*
+ * The 256-bit registers as given, the illegal vectors 0-15 (SDM 11.5.3)
+ * included, as KVM keeps them (its selftests pass data through IRR): a
+ * vector below 16 is in priority class 0, which PPR never lets through,
+ * so it is never delivered.
+ */
 static void hv_lapic_restore_vectors(struct hv_lapic *lapic,
 				     const struct hv_lapic_state *s, u32 reg)
 {
 	int i;
 
-	for (i = 0; i < APIC_ISR_NR; i++) {
-		u32 w = hv_state_reg(s, reg + i * 0x10);
-
-		if (!i)
-			w &= ~0xffffU;
-		hv_lapic_set_reg(lapic, reg + i * 0x10, w);
-	}
+	for (i = 0; i < APIC_ISR_NR; i++)
+		hv_lapic_set_reg(lapic, reg + i * 0x10,
+				 hv_state_reg(s, reg + i * 0x10));
 }
 
 /*
