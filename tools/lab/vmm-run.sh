@@ -56,10 +56,12 @@ qemu-default)
 	;;
 esac
 here=$(dirname "$0")
-limit=$((${HVLAB_STEP_TIMEOUT:-600} - 20))
-out=/tmp/vmm-qemu.out
+# shellcheck source=tools/lab/vmm-lib.sh
+. "$here/lib.sh"
+vmm_name=QEMU
+vmm_out=/tmp/vmm-qemu.out
+vmm_pidfile=/tmp/vmm-qemu.pid
 trace=/tmp/vmm-qemu.trace
-pidfile=/tmp/vmm-qemu.pid
 mon=/tmp/vmm-mon
 
 # A placeholder hv-as-kvm could not remove (a run killed from outside):
@@ -68,27 +70,10 @@ if [ -f /dev/kvm ] && [ ! -s /dev/kvm ]; then
 	rm -f /dev/kvm
 fi
 
-echo "vmm: what QEMU 7.2 needs from $dev: qemu-check --dev $dev"
-{
-	"$here/qemu-check" --dev "$dev"
-	echo $? >/tmp/qemu-check.rc
-} | tee /tmp/qemu-check.out
-rc=$(cat /tmp/qemu-check.rc)
-case $rc in
-0) echo "vmm: qemu-check: $dev offers everything QEMU needs here" ;;
-4)
-	echo "vmm: skipped: $dev lacks what QEMU needs: $(sed -n \
-		's/^# QEMU 7.2 (kernel-irqchip=off) needs, and the device lacks: //p' /tmp/qemu-check.out)"
-	exit 4
-	;;
-*)
-	echo "vmm: qemu-check failed (exit $rc): QEMU is not started"
-	exit 1
-	;;
-esac
+vmm_precheck "$here/qemu-check" "$dev"
 
-wrap=
-[ "$dev" = /dev/kvm ] || wrap="$here/hv-as-kvm --dev $dev"
+vmm_wrap=
+[ "$dev" = /dev/kvm ] || vmm_wrap="$here/hv-as-kvm --dev $dev"
 # shellcheck disable=SC2086 # $machine is words
 set -- qemu-system-x86_64 -accel kvm $machine -smp "$smp" -m 256 \
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio \
@@ -96,14 +81,13 @@ set -- qemu-system-x86_64 -accel kvm $machine -smp "$smp" -m 256 \
 	-append "console=ttyS0 quiet panic=-1 nokaslr ${HVLAB_VMM_APPEND:-}" \
 	-trace enable=kvm_ioctl -trace enable=kvm_vm_ioctl -trace enable=kvm_vcpu_ioctl \
 	-trace enable=kvm_run_exit -trace enable=kvm_set_user_memory -D "$trace" \
-	-pidfile "$pidfile" -monitor "pipe:$mon"
-echo "vmm: ${wrap:+$wrap }$*"
-rm -f "$trace" "$pidfile" /tmp/vmm-qemu.rc
+	-pidfile "$vmm_pidfile" -monitor "pipe:$mon"
+echo "vmm: ${vmm_wrap:+$vmm_wrap }$*"
+rm -f "$trace" "$vmm_pidfile"
 # QEMU does not exit when KVM_RUN fails or an exit stops the guest
 # (internal error, failed entry...): it prints why and pauses the VM. Do
 # not wait for the time limit then.
-fatal='KVM internal error|kvm run failed|KVM: entry failed|KVM: exception [0-9]+ exit|KVM: unknown exit'
-: >"$out"
+vmm_fatal='KVM internal error|kvm run failed|KVM: entry failed|KVM: exception [0-9]+ exit|KVM: unknown exit'
 
 # The monitor's fifos: QEMU opens each end blocking, so a reader of its
 # output and a writer of its input (fd 9, held open) exist first.
@@ -114,70 +98,25 @@ monreader=$!
 exec 9<>"$mon.in"
 
 hang_report() {
-	hr_pid=$(cat "$pidfile" 2>/dev/null) || return
-	echo "vmm: still running after $((limit - 15))s: the vCPU and QEMU's threads"
+	hr_pid=$(cat "$vmm_pidfile" 2>/dev/null) || return
+	echo "vmm: still running after $((vmm_limit - 15))s: the vCPU and QEMU's threads"
 	echo 'info registers' >&9
 	sleep 5
-	for hr_t in /proc/"$hr_pid"/task/*; do
-		[ -d "$hr_t" ] || continue
-		echo "vmm: thread $(cat "$hr_t/comm"): $(awk '{ print "state", $3, "utime", $14, "stime", $15 }' "$hr_t/stat")"
-		sed 's/^/vmm:   /' "$hr_t/stack" 2>/dev/null
-	done
-	sleep 2
-	for hr_t in /proc/"$hr_pid"/task/*; do
-		[ -d "$hr_t" ] || continue
-		echo "vmm: thread $(cat "$hr_t/comm") 2s later: $(awk '{ print "state", $3, "utime", $14, "stime", $15 }' "$hr_t/stat")"
-	done
+	vmm_threads "$hr_pid"
 	hr_rsp=$(sed -n 's/.*RSP=\([0-9a-f]*\).*/\1/p' "$mon.log" | head -n 1)
 	[ -n "$hr_rsp" ] && echo "x/40gx 0x$hr_rsp" >&9
 	sleep 3
 	tr -d '\r' <"$mon.log" | grep -avE '^$|QEMU [0-9.]+ monitor|\[K' |
 		sed 's/^(qemu) *//; /^ *$/d; s/^/vmm: monitor: /'
-	# The nested kernel is this one, without KASLR: its text addresses
-	# (RIP, and those on its stack) named from this kernel's symbols.
-	hr_text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
-	grep -aoE 'ffffffff8[0-9a-f]{7}' "$mon.log" | sort -u | while read -r hr_a; do
-		hr_l1=$(printf '%016x' $((0x$hr_a - 0xffffffff81000000 + 0x$hr_text)))
-		awk -v a="$hr_l1" -v g="$hr_a" '$1 <= a && $1 > b { b = $1; s = $3 }
-			END { if (s != "") printf "vmm: symbol: %s = %s+0x%x\n", g, s,
-				("0x" substr(a, 9)) - ("0x" substr(b, 9)) }' /proc/kallsyms
-	done
+	vmm_symbols "$mon.log"
 }
+vmm_report=hang_report
 
-(
-	read -r w0 _ </proc/uptime
-	reported=
-	while [ ! -e /tmp/vmm-qemu.rc ]; do
-		sleep 2
-		read -r w1 _ </proc/uptime
-		if [ -z "$reported" ] && [ $((${w1%.*} - ${w0%.*})) -ge $((limit - 15)) ]; then
-			reported=1
-			hang_report
-		fi
-		if grep -qaE "$fatal" "$out"; then
-			sleep 3
-			echo "vmm: QEMU stopped the guest (above): terminating QEMU"
-			kill "$(cat "$pidfile")" 2>/dev/null
-			break
-		fi
-	done
-) &
-watcher=$!
-read -r t0 _ </proc/uptime
 # timeout inside the namespace: it kills QEMU itself, and hv-as-kvm then
 # removes its placeholder.
-{
-	# shellcheck disable=SC2086 # $wrap is words
-	$wrap timeout -s KILL "$limit" "$@" 2>&1 </dev/null
-	echo $? >/tmp/vmm-qemu.rc
-} | tee -a "$out"
-read -r t1 _ </proc/uptime
-kill "$watcher" 2>/dev/null
-wait "$watcher" 2>/dev/null
+vmm_run "$@"
 exec 9>&-
 kill "$monreader" 2>/dev/null
-qrc=$(cat /tmp/vmm-qemu.rc 2>/dev/null || echo '?')
-secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 
 # What QEMU asked of the device: ioctls by name (in the order first seen,
 # with counts), exits by reason, memory slots.
@@ -205,23 +144,4 @@ if [ -s "$trace" ]; then
 	}' /tmp/vmm-ioctl-names "$trace"
 fi
 
-marker=$(grep -a 'HVGUEST-UP' "$out" | tail -n 1)
-# Every CPU took local APIC timer interrupts, and none fell back.
-timer_ok() {
-	echo "$1" | grep -q ' apic_timer_disabled=0' || return 1
-	echo "$1" | sed -n 's/.* loc=\([0-9,]*\).*/\1/p' | tr ',' '\n' |
-		awk 'BEGIN { n = 0 } $1 > 0 { n++ } END { exit !(n == '"$smp"') }'
-}
-if [ -n "$marker" ] && echo "$marker" | grep -q " cpus=$smp " &&
-	{ [ "$smp" = 1 ] || timer_ok "$marker"; }; then
-	echo "vmm: passed: the guest came up in ${secs}s (QEMU exited with $qrc): ${marker#*HVGUEST-UP }"
-	exit 0
-fi
-if [ -n "$marker" ]; then
-	echo "vmm: FAILED: the guest came up with the wrong CPU count or no APIC timer on each CPU: $marker"
-elif [ "$qrc" = 137 ]; then
-	echo "vmm: FAILED: no HVGUEST-UP line from the guest; QEMU killed after ${limit}s"
-else
-	echo "vmm: FAILED: no HVGUEST-UP line from the guest; QEMU exited with $qrc after ${secs}s"
-fi
-exit 1
+vmm_verdict "$smp"

@@ -6,14 +6,19 @@
 # unmodified, with KVM and its userspace irqchip (-machine
 # kernel-irqchip=off), first on hv (/dev/hv presented as /dev/kvm), then on
 # the reference (kvm_amd or kvm_intel); QEMU boots Debian's kernel with a
-# small initramfs of its own (tools/lab/vmm-guest-init.sh). The tests are
-# tools/lab/vmm.list, programs in /lab/vmm/ (tools/lab/vmm-run.sh), suite
-# `vmm`.
+# small initramfs of its own (tools/lab/vmm-guest-init.sh). kvmtool
+# (upstream, unmodified, built here) boots the same guest with the
+# in-kernel irqchip. The tests are tools/lab/vmm.list, programs in
+# /lab/vmm/ (tools/lab/vmm-run.sh for QEMU's, tools/lab/vmm-kvmtool.sh for
+# kvmtool's, both sourcing tools/lab/vmm-lib.sh), suite `vmm`.
 #
 #   lab_vmm_initrd OUT   the vmm boot's initramfs: the main one (INITRD),
 #                        then an uncompressed cpio with QEMU, its libraries
 #                        and firmware, the nested guest, qemu-check and
-#                        hv-as-kvm (tools/qemu/)
+#                        hv-as-kvm (tools/qemu/); when the list has
+#                        kvmtool, lkvm and its libraries and
+#                        kvmtool-check (tools/kvmtool/)
+#   lab_vmm_kvmtool      build kvmtool's lkvm (cached), print its path
 #   lab_vmm_logs NAME    each hypervisor's QEMU run, out of the boot's
 #                        serial logs, into build/NAME-HV.log
 #
@@ -47,13 +52,48 @@ lab_vmm_guest_initrd() { # OUT
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,proc,sys,dev}
 	cp /bin/busybox "$stage/bin/busybox"
-	for applet in sh mount cat grep awk uname sleep poweroff; do
+	for applet in sh mount cat grep awk uname sleep poweroff reboot; do
 		ln -s busybox "$stage/bin/$applet"
 	done
 	install -m 755 "$LAB_DIR/vmm-guest-init.sh" "$stage/init"
 	mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null || true
 	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc -R 0:0 --quiet) | gzip -6 >"$out"
+}
+
+# kvmtool, which Debian 12 does not package: its upstream source,
+# unmodified (HVLAB_KVMTOOL_SRC [/work/shared/clients/kvmtool], a
+# read-only tree: /work/shared/clients/README.md), built with `make` in a
+# copy, once per (source, compiler), and cached out of the tree in
+# ${HVLAB_CACHE:-~/.cache/hv-lab}/kvmtool/<key>/ (src/, the copy with lkvm
+# in it; build.log) so that `rm -rf build` and fresh clones on the same
+# machine reuse it. About 15 s on 2 cores.
+lab_vmm_kvmtool() {
+	local src=${HVLAB_KVMTOOL_SRC:-/work/shared/clients/kvmtool}
+	local cache=${HVLAB_CACHE:-$HOME/.cache/hv-lab}/kvmtool key dir
+	if [ ! -f "$src/Makefile" ] || [ ! -f "$src/x86/kvm.c" ]; then
+		lab_die "no kvmtool source in $src (set HVLAB_KVMTOOL_SRC, or leave kvmtool out with --tests)"
+	fi
+	lab_install_packages gcc make libc6-dev binutils
+	key=$({
+		(cd "$src" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+		gcc --version | head -n 1
+		echo "make; rev 1"
+	} | sha256sum | cut -c1-12)
+	dir=$cache/$key
+	if [ ! -f "$dir/done" ]; then
+		lab_log "kvmtool: building $src in $dir (once)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		cp -R "$src" "$dir/src"
+		chmod -R u+w "$dir/src"
+		if ! make -C "$dir/src" -j2 >"$dir/build.log" 2>&1; then
+			tail -n 30 "$dir/build.log" >&2
+			lab_die "kvmtool build failed: $dir/build.log"
+		fi
+		touch "$dir/done"
+	fi
+	echo "$dir/src/lkvm"
 }
 
 lab_vmm_initrd() { # OUT
@@ -73,7 +113,14 @@ lab_vmm_initrd() { # OUT
 	done
 	cp "$BUILD/vmm/tools/qemu-check" "$stage/lab/vmm/"
 	install -m 755 "$REPO/tools/qemu/hv-as-kvm" "$stage/lab/vmm/hv-as-kvm"
+	install -m 644 "$LAB_DIR/vmm-lib.sh" "$stage/lab/vmm/lib.sh"
 	lab_copy_libs "$stage" "$stage/usr/bin/qemu-system-x86_64" "$stage/lab/vmm/qemu-check"
+	if grep -q '^kvmtool ' "$VMM_LIST"; then
+		make -s -C "$REPO/tools/kvmtool" OUT="$BUILD/vmm/tools" >&2
+		cp "$BUILD/vmm/tools/kvmtool-check" "$stage/lab/vmm/"
+		cp "$(lab_vmm_kvmtool)" "$stage/lab/vmm/lkvm"
+		lab_copy_libs "$stage" "$stage/lab/vmm/lkvm" "$stage/lab/vmm/kvmtool-check"
+	fi
 
 	# The nested guest: the lab's own stock kernel and a small initramfs.
 	cp "$KROOT/boot/vmlinuz-$KVER" "$stage/lab/vmm/vmlinuz"
@@ -81,9 +128,11 @@ lab_vmm_initrd() { # OUT
 
 	# The tests: one program per entry of the list.
 	cp "$VMM_LIST" "$stage/lab/vmm.list"
-	local name
+	local name prog
 	while read -r name _; do
-		install -m 755 "$LAB_DIR/vmm-run.sh" "$stage/lab/vmm/$name"
+		prog=vmm-run.sh
+		[ "$name" = kvmtool ] && prog=vmm-kvmtool.sh
+		install -m 755 "$LAB_DIR/$prog" "$stage/lab/vmm/$name"
 	done <"$VMM_LIST"
 
 	# Uncompressed: the kernel unpacks it without inflating 60 MB under
