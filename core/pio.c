@@ -51,11 +51,16 @@ static s64 hv_str_step(struct hv_vcpu *vcpu, u32 n)
 	return (vcpu->regs.rflags & X86_EFLAGS_DF) ? -bytes : bytes;
 }
 
-/* The rest of the string instruction, once its elements have moved. */
+/*
+ * The rest of the string instruction, once its elements have moved.  A
+ * VMM may have lowered rCX during the exit (KVM's selftests do): rCX
+ * never wraps, the instruction ends when it reaches 0.
+ */
 static int hv_pio_string_done(struct hv_vcpu *vcpu, u32 n, u8 insn_len)
 {
 	if (vcpu->pio.rep) {
-		hv_str_reg_add(vcpu, HV_RCX, -(s64)n);
+		hv_str_reg_add(vcpu, HV_RCX,
+			       -(s64)min_t(u64, n, hv_str_reg(vcpu, HV_RCX)));
 		if (hv_str_reg(vcpu, HV_RCX))
 			return 1;	/* re-execute for the next elements */
 	}
@@ -227,10 +232,23 @@ static int hv_complete_ins(struct hv_vcpu *vcpu)
 	struct hv_emu_exception exc;
 	struct hv_emu_env env;
 	struct hv_emu_cpu cpu = vcpu->regs;
-	u32 n = vcpu->pio.count, bytes = n * vcpu->pio.size;
+	u32 n = vcpu->pio.count, bytes;
 	u64 la;
 	int r;
 
+	/*
+	 * As KVM, only as many of the elements read ahead as rCX still asks
+	 * for are stored, should the VMM have changed it during the exit;
+	 * the others are dropped.
+	 */
+	if (vcpu->pio.rep) {
+		n = min_t(u64, n, hv_str_reg(vcpu, HV_RCX));
+		if (!n) {
+			vcpu->regs.rip += vcpu->pio.insn_len;
+			return 1;
+		}
+	}
+	bytes = n * vcpu->pio.size;
 	hv_ops->get_emu_state(vcpu, &cpu);
 	hv_emu_env_init(&env, vcpu);
 	la = hv_str_linear(vcpu, &cpu, HV_ES, HV_RDI);
