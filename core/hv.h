@@ -29,6 +29,7 @@
 
 struct hv_vm_irqchip;
 struct hv_lapic;
+struct hv_coalesced;
 
 /* Limits reported through HV_CHECK_EXTENSION. */
 #define HV_MAX_VCPUS		256
@@ -37,8 +38,10 @@ struct hv_lapic;
 #define HV_MAX_CPUID_ENTRIES	256	/* per vCPU (KVM_MAX_CPUID_ENTRIES) */
 
 /* Size of the area a vCPU fd lets userspace mmap (HV_GET_VCPU_MMAP_SIZE). */
-#define HV_VCPU_MMAP_PAGES	2	/* the run structure, then I/O data */
+/* The run structure, the port I/O data, the coalesced MMIO ring (KVM's). */
+#define HV_VCPU_MMAP_PAGES	3
 #define HV_PIO_PAGE_OFFSET	1
+/* page HV_COALESCED_MMIO_PAGE_OFFSET (2): core/coalesced_mmio.c */
 
 /* Architectural reset values (SDM 10.1.1, 17.2; APM Vol. 2, 4.7). */
 #define HV_DR6_INIT		0xffff0ff0ULL
@@ -113,6 +116,8 @@ struct hv_vm {
 	/* HV_IOEVENTFD (core/ioeventfd.c); [i]: ioeventfd_lock */
 	struct mutex ioeventfd_lock;	/* taken before bus_lock */
 	struct list_head ioeventfds;	/* [i] */
+	/* Coalesced MMIO's ring and zones: made on first use (cmpxchg) */
+	struct hv_coalesced *coalesced;	/* [p] core/coalesced_mmio.c */
 
 	/*
 	 * The in-kernel irqchip (io/irqchip.h): allocated by
@@ -501,6 +506,12 @@ long hv_vcpu_lapic_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
 long hv_vm_ioeventfd(struct hv_vm *vm, struct hv_ioeventfd __user *argp);
 void hv_ioeventfd_init(struct hv_vm *vm);
 void hv_ioeventfd_destroy(struct hv_vm *vm);
+
+/* core/coalesced_mmio.c */
+long hv_vm_coalesced_mmio(struct hv_vm *vm, unsigned int ioctl,
+			  void __user *argp);
+struct page *hv_coalesced_mmio_page(struct hv_vm *vm);
+void hv_coalesced_mmio_destroy(struct hv_vm *vm);
 
 /* core/vm_state.c: VM state ioctls */
 void hv_vm_state_init(struct hv_vm *vm);

@@ -433,9 +433,10 @@ static int hv_irqfd_deassign(struct hv_vm *vm, const struct hv_irqfd *args)
 	eventfd = eventfd_ctx_fdget(args->fd);
 	if (IS_ERR(eventfd))
 		return PTR_ERR(eventfd);
-	/* Pairs with the publication in hv_irqfds_get(). */
-	if (hv_irqchip_in_kernel(vm))
+	if (hv_irqchip_in_kernel(vm)) {
+		/* Pairs with the publication in hv_irqfds_get(). */
 		irqfds = smp_load_acquire(&chip->irqfds);
+	}
 	if (irqfds) {
 		mutex_lock(&irqfds->lock);
 		list_for_each_entry(p, &irqfds->list, link)

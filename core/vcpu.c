@@ -335,7 +335,10 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	return r;
 }
 
-/* Page 0 is the run structure, page 1 the I/O data; nothing else. */
+/*
+ * Page 0 is the run structure, page 1 the I/O data, page 2 the VM's
+ * coalesced MMIO ring (shared by its vCPUs); nothing else.
+ */
 static vm_fault_t hv_vcpu_fault(struct vm_fault *vmf)
 {
 	struct hv_vcpu *vcpu = vmf->vma->vm_file->private_data;
@@ -345,8 +348,12 @@ static vm_fault_t hv_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == HV_PIO_PAGE_OFFSET)
 		page = virt_to_page(vcpu->pio_data);
+	else if (vmf->pgoff == HV_COALESCED_MMIO_PAGE_OFFSET)
+		page = hv_coalesced_mmio_page(vcpu->vm);
 	else
 		return VM_FAULT_SIGBUS;
+	if (!page)
+		return VM_FAULT_OOM;
 	get_page(page);
 	vmf->page = page;
 	return 0;

@@ -46,6 +46,7 @@ static void hv_vm_free(struct kref *ref)
 	hv_mmu_destroy(&vm->mmu);
 	hv_memslots_free(vm);
 	hv_ioeventfd_destroy(vm);
+	hv_coalesced_mmio_destroy(vm);
 	hv_io_bus_destroy(vm);
 	if (hv_ops->vm_destroy)
 		hv_ops->vm_destroy(vm);
@@ -191,6 +192,9 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return hv_vm_irqchip_ioctl(vm, ioctl, arg);
 	case HV_IOEVENTFD:
 		return hv_vm_ioeventfd(vm, argp);
+	case HV_REGISTER_COALESCED_MMIO:
+	case HV_UNREGISTER_COALESCED_MMIO:
+		return hv_vm_coalesced_mmio(vm, ioctl, argp);
 	case HV_GET_STATS_FD:
 		return hv_vm_stats_fd(vm);
 	default:

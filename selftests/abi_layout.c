@@ -100,6 +100,8 @@ int main(int argc, char **argv)
 	SAME(HV_SET_CLOCK, KVM_SET_CLOCK);
 	SAME(HV_SET_GSI_ROUTING, KVM_SET_GSI_ROUTING);
 	SAME(HV_IOEVENTFD, KVM_IOEVENTFD);
+	SAME(HV_REGISTER_COALESCED_MMIO, KVM_REGISTER_COALESCED_MMIO);
+	SAME(HV_UNREGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO);
 	group("ioctl numbers");
 
 	SAME(HV_CAP_USER_MEMORY, KVM_CAP_USER_MEMORY);
@@ -146,6 +148,9 @@ int main(int argc, char **argv)
 	SAME(HV_CAP_TSC_DEADLINE_TIMER, KVM_CAP_TSC_DEADLINE_TIMER);
 	SAME(HV_CAP_SIGNAL_MSI, KVM_CAP_SIGNAL_MSI);
 	SAME(HV_CAP_IRQFD_RESAMPLE, KVM_CAP_IRQFD_RESAMPLE);
+	SAME(HV_CAP_COALESCED_MMIO, KVM_CAP_COALESCED_MMIO);
+	SAME(HV_CAP_COALESCED_PIO, KVM_CAP_COALESCED_PIO);
+	SAME(HV_COALESCED_MMIO_PAGE_OFFSET, KVM_COALESCED_MMIO_PAGE_OFFSET);
 	SAME(HV_CAP_X2APIC_API, KVM_CAP_X2APIC_API);
 	SAME(HV_CAP_MP_STATE, KVM_CAP_MP_STATE);
 	SAME(HV_CAP_SET_IDENTITY_MAP_ADDR, KVM_CAP_SET_IDENTITY_MAP_ADDR);
@@ -345,6 +350,23 @@ int main(int argc, char **argv)
 	SAME_FIELD(hv_msi, kvm_msi, devid);
 	SAME(HV_MSI_VALID_DEVID, KVM_MSI_VALID_DEVID);
 	SAME(sizeof(struct hv_irqfd), sizeof(struct kvm_irqfd));
+	SAME(sizeof(struct hv_coalesced_mmio_zone),
+	     sizeof(struct kvm_coalesced_mmio_zone));
+	SAME_FIELD(hv_coalesced_mmio_zone, kvm_coalesced_mmio_zone, addr);
+	SAME_FIELD(hv_coalesced_mmio_zone, kvm_coalesced_mmio_zone, size);
+	SAME_FIELD(hv_coalesced_mmio_zone, kvm_coalesced_mmio_zone, pad);
+	SAME_FIELD(hv_coalesced_mmio_zone, kvm_coalesced_mmio_zone, pio);
+	SAME(sizeof(struct hv_coalesced_mmio), sizeof(struct kvm_coalesced_mmio));
+	SAME_FIELD(hv_coalesced_mmio, kvm_coalesced_mmio, phys_addr);
+	SAME_FIELD(hv_coalesced_mmio, kvm_coalesced_mmio, len);
+	SAME_FIELD(hv_coalesced_mmio, kvm_coalesced_mmio, pio);
+	SAME_FIELD(hv_coalesced_mmio, kvm_coalesced_mmio, data);
+	SAME(sizeof(struct hv_coalesced_mmio_ring),
+	     sizeof(struct kvm_coalesced_mmio_ring));
+	SAME_FIELD(hv_coalesced_mmio_ring, kvm_coalesced_mmio_ring, first);
+	SAME_FIELD(hv_coalesced_mmio_ring, kvm_coalesced_mmio_ring, last);
+	SAME(offsetof(struct hv_coalesced_mmio_ring, coalesced_mmio),
+	     offsetof(struct kvm_coalesced_mmio_ring, coalesced_mmio));
 	SAME_FIELD(hv_irqfd, kvm_irqfd, resamplefd);
 	SAME(HV_IRQFD_FLAG_RESAMPLE, KVM_IRQFD_FLAG_RESAMPLE);
 	SAME(sizeof(struct hv_pit_config), sizeof(struct kvm_pit_config));

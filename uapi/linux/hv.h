@@ -62,6 +62,11 @@
 #define HV_SET_GSI_ROUTING		_IOW(HVIO, 0x6a, struct hv_irq_routing)
 /* eventfds signalled by guest writes (HV_CAP_IOEVENTFD) */
 #define HV_IOEVENTFD			_IOW(HVIO, 0x79, struct hv_ioeventfd)
+/* writes batched in a ring (HV_CAP_COALESCED_MMIO, HV_CAP_COALESCED_PIO) */
+#define HV_REGISTER_COALESCED_MMIO	_IOW(HVIO, 0x67, \
+					     struct hv_coalesced_mmio_zone)
+#define HV_UNREGISTER_COALESCED_MMIO	_IOW(HVIO, 0x68, \
+					     struct hv_coalesced_mmio_zone)
 /* on a VM fd and on a vCPU fd */
 #define HV_ENABLE_CAP			_IOW(HVIO, 0xa3, struct hv_enable_cap)
 #define HV_GET_STATS_FD			_IO(HVIO, 0xce)	/* HV_CAP_BINARY_STATS_FD */
@@ -136,6 +141,9 @@
 #define HV_CAP_MULTI_ADDRESS_SPACE	118
 #define HV_CAP_IOEVENTFD_ANY_LENGTH	122
 #define HV_CAP_MAX_VCPU_ID		128
+/* its value is the ring's page offset in the vCPU mmap */
+#define HV_CAP_COALESCED_MMIO		15
+#define HV_CAP_COALESCED_PIO		162
 /* the in-kernel irqchip and timers (Documentation/irqchip.md) */
 #define HV_CAP_IRQCHIP			0
 #define HV_CAP_HLT			1
@@ -361,6 +369,38 @@ struct hv_irqfd {
 	__u32 flags;		/* HV_IRQFD_FLAG_* */
 	__u32 resamplefd;
 	__u8 pad[16];
+};
+
+/*
+ * HV_REGISTER/UNREGISTER_COALESCED_MMIO: guest writes inside a zone do
+ * not exit; they are appended to the VM's ring, which every vCPU fd maps
+ * at page HV_COALESCED_MMIO_PAGE_OFFSET.  The kernel writes entries at
+ * last, userspace consumes them from first; one entry always stays free.
+ */
+#define HV_COALESCED_MMIO_PAGE_OFFSET	2
+
+struct hv_coalesced_mmio_zone {
+	__u64 addr;		/* guest-physical address, or port (pio) */
+	__u32 size;
+	union {
+		__u32 pad;
+		__u32 pio;	/* 0: MMIO, 1: port I/O (COALESCED_PIO) */
+	};
+};
+
+struct hv_coalesced_mmio {
+	__u64 phys_addr;
+	__u32 len;
+	union {
+		__u32 pad;
+		__u32 pio;
+	};
+	__u8 data[8];
+};
+
+struct hv_coalesced_mmio_ring {
+	__u32 first, last;
+	struct hv_coalesced_mmio coalesced_mmio[];
 };
 
 /* HV_CREATE_PIT2 */
