@@ -18,7 +18,8 @@
 #                        hv-as-kvm (tools/qemu/); when the list has
 #                        kvmtool, lkvm and its libraries and
 #                        kvmtool-check (tools/kvmtool/)
-#   lab_vmm_kvmtool      build kvmtool's lkvm (cached), print its path
+#   lab_vmm_kvmtool      build kvmtool's lkvm (cached); LAB_KVMTOOL is
+#                        its path
 #   lab_vmm_logs NAME    each hypervisor's QEMU run, out of the boot's
 #                        serial logs, into build/NAME-HV.log
 #
@@ -67,7 +68,7 @@ lab_vmm_guest_initrd() { # OUT
 # copy, once per (source, compiler), and cached out of the tree in
 # ${HVLAB_CACHE:-~/.cache/hv-lab}/kvmtool/<key>/ (src/, the copy with lkvm
 # in it; build.log) so that `rm -rf build` and fresh clones on the same
-# machine reuse it. About 15 s on 2 cores.
+# machine reuse it. About 12 s on 2 cores.
 lab_vmm_kvmtool() {
 	local src=${HVLAB_KVMTOOL_SRC:-/work/shared/clients/kvmtool}
 	local cache=${HVLAB_CACHE:-$HOME/.cache/hv-lab}/kvmtool key dir
@@ -93,7 +94,7 @@ lab_vmm_kvmtool() {
 		fi
 		touch "$dir/done"
 	fi
-	echo "$dir/src/lkvm"
+	LAB_KVMTOOL=$dir/src/lkvm
 }
 
 lab_vmm_initrd() { # OUT
@@ -118,7 +119,8 @@ lab_vmm_initrd() { # OUT
 	if grep -q '^kvmtool ' "$VMM_LIST"; then
 		make -s -C "$REPO/tools/kvmtool" OUT="$BUILD/vmm/tools" >&2
 		cp "$BUILD/vmm/tools/kvmtool-check" "$stage/lab/vmm/"
-		cp "$(lab_vmm_kvmtool)" "$stage/lab/vmm/lkvm"
+		lab_vmm_kvmtool
+		cp "$LAB_KVMTOOL" "$stage/lab/vmm/lkvm"
 		lab_copy_libs "$stage" "$stage/lab/vmm/lkvm" "$stage/lab/vmm/kvmtool-check"
 	fi
 
