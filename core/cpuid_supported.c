@@ -288,6 +288,24 @@ void hv_cpuid_supported_init(void)
 		}
 	}
 
+	/*
+	 * KVM's hypervisor leaves, as KVM fills them in: its signature
+	 * "KVMKVMKVM\0\0\0" and the highest leaf at 0x40000000 (hv's ABI
+	 * is KVM's; VMMs and guests look for it there), and at 0x40000001
+	 * the paravirtual features offered: none yet (no kvmclock, async
+	 * page faults, PV EOI...), so a guest uses none.
+	 */
+	e = hv_supported_add(0x40000000, 0);
+	e->eax = 0x40000001;
+	e->ebx = 0x4b4d564b;	/* "KVMK" */
+	e->ecx = 0x564b4d56;	/* "VMKV" */
+	e->edx = 0x0000004d;	/* "M\0\0\0" */
+	e = hv_supported_add(0x40000001, 0);
+	e->eax = 0;
+	e->ebx = 0;
+	e->ecx = 0;
+	e->edx = 0;
+
 	put_cpu();
 }
 

@@ -49,6 +49,7 @@
 #define LEAF1_ECX_OSXSAVE	(1u << 27)
 #define LEAF1_ECX_AVX		(1u << 28)
 #define LEAF1_EDX_APIC		(1u << 9)
+#define LEAF7_EBX_TSC_ADJUST	(1u << 1)
 #define LEAF7_ECX_PKU		(1u << 3)
 #define LEAF7_ECX_LA57		(1u << 16)
 #define EXT1_ECX_SVM		(1u << 2)
@@ -302,6 +303,12 @@ static void test_supported(void)
 	}
 	ktap_result(ok, "supported: the indexed leaves (4, 7, 0xd...), and only they, are flagged SIGNIFCANT_INDEX");
 
+	e = cpuid_find(c, 0x40000000, 0);
+	ktap_result(e && e->eax == 0x40000001 && e->ebx == 0x4b4d564b &&
+		    e->ecx == 0x564b4d56 && e->edx == 0x4d &&
+		    cpuid_find(c, 0x40000001, 0),
+		    "supported: KVM's hypervisor leaves, \"KVMKVMKVM\" up to 0x40000001");
+
 	e1 = find(c, 1, 0);
 	ktap_result(!(e1->ecx & LEAF1_ECX_OSXSAVE),
 		    "supported: CPUID.1:ECX.OSXSAVE is clear (it follows CR4)");
@@ -328,23 +335,28 @@ static void test_supported(void)
 		struct hv_cpuid_entry2 *e7 = cpuid_find(c, 7, 0);
 		struct hv_cpuid_entry2 *ee = find(c, 0x80000001, 0);
 
+		/* hv emulates these two whatever the host has, as KVM. */
 		__cpuid(1, ha, hb, hc, hd);
-		ok = !(e1->ecx & ~hc) && !(e1->edx & ~hd);
+		ok = !(e1->ecx & ~(hc | LEAF1_ECX_X2APIC)) && !(e1->edx & ~hd);
 		__cpuid_count(7, 0, ha, hb, hc, hd);
-		ok = ok && (!e7 || (!(e7->ebx & ~hb) && !(e7->ecx & ~hc) &&
-				    !(e7->edx & ~hd)));
+		ok = ok && (!e7 || (!(e7->ebx & ~(hb | LEAF7_EBX_TSC_ADJUST)) &&
+				    !(e7->ecx & ~hc) && !(e7->edx & ~hd)));
 		__cpuid(0x80000001, ha, hb, hc, hd);
 		ok = ok && !(ee->ecx & ~hc) && !(ee->edx & ~hd);
-		ktap_result(ok, "supported (hv): no feature of leaves 1, 7, 0x80000001 the host lacks");
-		ok = !(e1->ecx & (LEAF1_ECX_VMX | LEAF1_ECX_MONITOR | LEAF1_ECX_X2APIC |
+		ktap_result(ok, "supported (hv): no feature of leaves 1, 7, 0x80000001 the host lacks but the emulated x2APIC and TSC_ADJUST");
+		ok = !(e1->ecx & (LEAF1_ECX_VMX | LEAF1_ECX_MONITOR |
 				  LEAF1_ECX_TSC_DEADLINE)) &&
 		     (!e7 || !(e7->ecx & (LEAF7_ECX_PKU | LEAF7_ECX_LA57 |
 					  LEAF7_ECX_RDPID))) &&
 		     !(ee->ecx & EXT1_ECX_SVM);
-		ktap_result(ok, "supported (hv): no VMX, SVM, MONITOR, x2APIC, TSC deadline, PKU, LA57, RDPID");
+		ktap_result(ok, "supported (hv): no VMX, SVM, MONITOR, TSC deadline, PKU, LA57, RDPID");
+		ok = (e1->ecx & LEAF1_ECX_X2APIC) && e7 &&
+		     (e7->ebx & LEAF7_EBX_TSC_ADJUST);
+		ktap_result(ok, "supported (hv): x2APIC (the in-kernel LAPIC's) and TSC_ADJUST (core/msr.c's)");
 	} else {
 		ktap_skip("supported (hv): no feature the host lacks", "the reference emulates some");
 		ktap_skip("supported (hv): what hv does not virtualize", "hv only");
+		ktap_skip("supported (hv): x2APIC and TSC_ADJUST", "hv only");
 	}
 
 	/* Too small: E2BIG, nothing written back. */
