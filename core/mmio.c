@@ -49,6 +49,21 @@ static int hv_mmio_in_kernel(struct hv_vcpu *vcpu,
 	return r;
 }
 
+/*
+ * As KVM: the instruction raises #UD when the guest runs again, and a
+ * kernel-mode (CPL 0) guest also makes the VMM see the failure, with the
+ * instruction's bytes.
+ */
+static int hv_mmio_failed(struct hv_vcpu *vcpu, u8 cpl)
+{
+	int r;
+
+	hv_queue_ud(vcpu);
+	r = cpl ? 1 : hv_mmio_unhandled(vcpu);
+	hv_emu_reset(&vcpu->emu);
+	return r;
+}
+
 /* Run (or re-run) the instruction at RIP through the emulator. */
 static int hv_mmio_emulate(struct hv_vcpu *vcpu)
 {
@@ -87,22 +102,16 @@ again:
 		hv_queue_emu_exception(vcpu, &emu->exc);
 		hv_emu_reset(emu);
 		return 1;
-	case HV_EMU_UNHANDLED: {
-		/*
-		 * As KVM: the instruction raises #UD when the guest runs
-		 * again, and a kernel-mode (CPL 0) guest also makes the VMM
-		 * see the failure, with the instruction's bytes.
-		 */
-		hv_queue_ud(vcpu);
-		r = cpu.cpl ? 1 : hv_mmio_unhandled(vcpu);
-		hv_emu_reset(emu);
-		return r;
-	}
 	case HV_EMU_ERROR:
-	default:
+		/* Page tables outside RAM: not emulated, as KVM fails it. */
+		if (emu->err == -ENOENT)
+			return hv_mmio_failed(vcpu, cpu.cpl);
 		r = emu->err ? emu->err : -EFAULT;
 		hv_emu_reset(emu);
 		return r;
+	case HV_EMU_UNHANDLED:
+	default:
+		return hv_mmio_failed(vcpu, cpu.cpl);
 	}
 }
 

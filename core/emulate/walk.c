@@ -111,8 +111,11 @@ static int walk_read(struct emu_walk *w, u64 gpa, unsigned int size,
 	}
 	if (!rc)
 		return 0;
-	/* Paging structures in MMIO are not supported: see emulator.md. */
-	w->exc->err = rc == -ENOENT ? -EFAULT : rc;
+	/*
+	 * Paging structures in MMIO are not supported (emulator.md): the
+	 * env's -ENOENT (not RAM) tells the caller so, as it is.
+	 */
+	w->exc->err = rc;
 	return HV_EMU_ERROR;
 }
 

@@ -337,17 +337,17 @@ static void walk_4level(void)
 	OK(0x40403000, F, 0x66000);
 	PF(0x40403000, F | U, PF_P | PF_I | PF_U);
 
-	begin("walk: paging structure in MMIO: HV_EMU_ERROR -EFAULT");
+	begin("walk: paging structure in MMIO: HV_EMU_ERROR -ENOENT");
 	setup_4l();
 	wr64(0x22000 + 2 * 8, 0xd0001000ULL | P_ALL);
 	CHECK_EQ(xlate(0x40403000, 0), HV_EMU_ERROR);
-	CHECK_EQ(exc.err, -EFAULT);
+	CHECK_EQ(exc.err, -ENOENT);
 	wr64(0x22000 + 2 * 8, BAD_BASE | P_ALL);
 	CHECK_EQ(xlate(0x40403000, 0), HV_EMU_ERROR);
 	CHECK_EQ(exc.err, -EIO);
 	cpu.cr3 = 0xd0000000;
 	CHECK_EQ(xlate(0x40403000, 0), HV_EMU_ERROR);
-	CHECK_EQ(exc.err, -EFAULT);
+	CHECK_EQ(exc.err, -ENOENT);
 
 	begin("walk: CR4.LA57 is not supported");
 	setup_4l();
