@@ -2,7 +2,9 @@
 # /lab/vmm/qemu-irqchip-off --dev DEV, /lab/vmm/qemu-default --dev DEV: the
 # tests of the vmm boot (steps of tools/lab/init.sh in hvlab.mode=vmm, in
 # the emulated machine). Built into its initramfs by tools/lab/vmm.sh (one
-# copy of this script per name); see Documentation/qemu.md.
+# copy of this script per name); see Documentation/qemu.md. What it
+# shares with kvmtool's test (tools/lab/vmm-kvmtool.sh) is in
+# /lab/vmm/lib.sh (tools/lab/vmm-lib.sh).
 #
 # Debian's qemu-system-x86_64, unmodified, with KVM boots Debian's kernel
 # (the lab's own, /lab/vmm/vmlinuz) with a small initramfs whose /init
