@@ -32,6 +32,8 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_INTR_SHADOW:
 	case HV_CAP_IRQCHIP:
 	case HV_CAP_HLT:
+	case HV_CAP_IRQFD:
+	case HV_CAP_IRQFD_RESAMPLE:
 		if (!hv_backend_runs_guests())
 			return 0;
 		break;
@@ -99,6 +101,10 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_PIT2:
 	case HV_CAP_PIT_STATE2:
 	case HV_CAP_REINJECT_CONTROL:
+		return 1;
+	/* Eventfds that raise GSIs, and resampled levels (core/irqfd.c). */
+	case HV_CAP_IRQFD:
+	case HV_CAP_IRQFD_RESAMPLE:
 		return 1;
 	case HV_CAP_IRQ_ROUTING:
 		return HV_MAX_IRQ_ROUTES;

@@ -578,6 +578,40 @@ static bool check_ioeventfd(int devfd, int vmfd, long value)
 }
 
 /*
+ * HV_IRQFD: an eventfd assigned to a GSI of a VM with an irqchip and
+ * deassigned (RESAMPLE: with a resamplefd); without the irqchip it is
+ * refused.  selftests/irqfd delivers through them in a guest.
+ */
+static bool check_irqfd_flags(int devfd, __u32 flags, long value)
+{
+	int vm = vm_create(devfd);
+	struct hv_irqfd a = { .gsi = 11, .flags = flags };
+	bool ok;
+
+	a.fd = eventfd(0, 0);
+	a.resamplefd = eventfd(0, 0);
+	ok = (int)a.fd >= 0 && (int)a.resamplefd >= 0 &&
+	     ioctl_ret(vm, HV_IRQFD, (unsigned long)&a) == -EINVAL &&
+	     !ioctl(vm, HV_CREATE_IRQCHIP, 0) && !ioctl(vm, HV_IRQFD, &a);
+	a.flags = HV_IRQFD_FLAG_DEASSIGN;
+	ok = ok && !ioctl(vm, HV_IRQFD, &a);
+	close(a.fd);
+	close(a.resamplefd);
+	close(vm);
+	return ok && value == 1;
+}
+
+static bool check_irqfd(int devfd, int vmfd, long value)
+{
+	return check_irqfd_flags(devfd, 0, value);
+}
+
+static bool check_irqfd_resample(int devfd, int vmfd, long value)
+{
+	return check_irqfd_flags(devfd, HV_IRQFD_FLAG_RESAMPLE, value);
+}
+
+/*
  * One statistics file (HV_GET_STATS_FD) has KVM's layout: the header, the
  * id, the descriptors and the data where the header says, each
  * descriptor named, typed and inside the data; read-only; read() and
@@ -707,6 +741,8 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_IOEVENTFD, "IOEVENTFD", check_ioeventfd },
 	{ HV_CAP_IOEVENTFD_NO_LENGTH, "IOEVENTFD_NO_LENGTH", check_ioeventfd },
 	{ HV_CAP_IOEVENTFD_ANY_LENGTH, "IOEVENTFD_ANY_LENGTH", check_ioeventfd },
+	{ HV_CAP_IRQFD, "IRQFD", check_irqfd },
+	{ HV_CAP_IRQFD_RESAMPLE, "IRQFD_RESAMPLE", check_irqfd_resample },
 	{ HV_CAP_USER_NMI, "USER_NMI", check_events },
 	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },
