@@ -22,8 +22,8 @@
  *     any part of it), and succeeds when there is none.
  *
  * Unlike KVM 6.1, the ring holds HV_COALESCED_MMIO_MAX - 1 entries
- * whatever ring->first is: 6.1's room check (fixed upstream in 6.12)
- * reports the ring full early when first <= last.
+ * whatever ring->first is: 6.1's room check reports the ring full early
+ * when first <= last (fixed upstream since).
  */
 #define pr_fmt(fmt) "hv: " fmt
 
