@@ -112,6 +112,11 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_IOEVENTFD_NO_LENGTH:
 	case HV_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
+	/* core/coalesced_mmio.c: the ring's page in the vCPU mmap */
+	case HV_CAP_COALESCED_MMIO:
+		return HV_COALESCED_MMIO_PAGE_OFFSET;
+	case HV_CAP_COALESCED_PIO:
+		return 1;
 	case HV_CAP_XSAVE2:		/* bytes HV_GET_XSAVE2 writes */
 		return hv_fpu_uabi_size();
 	case HV_CAP_ADJUST_CLOCK:	/* the flags HV_GET_CLOCK returns */

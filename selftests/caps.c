@@ -612,6 +612,53 @@ static bool check_irqfd_resample(int devfd, int vmfd, long value)
 }
 
 /*
+ * HV_REGISTER/UNREGISTER_COALESCED_MMIO: a zone registered and removed,
+ * MMIO or (COALESCED_PIO) ports; COALESCED_MMIO's value is the ring's
+ * page in the vCPU mmap, inside HV_GET_VCPU_MMAP_SIZE.
+ * selftests/coalesced_mmio runs a guest's writes into them.
+ */
+static bool check_coalesced_zone(int devfd, __u32 pio)
+{
+	struct hv_coalesced_mmio_zone z = { .addr = 0xc0000000, .size = 0x1000 };
+	int vm = vm_create(devfd);
+	bool ok;
+
+	z.pio = pio;
+	ok = !ioctl(vm, HV_REGISTER_COALESCED_MMIO, &z) &&
+	     !ioctl(vm, HV_UNREGISTER_COALESCED_MMIO, &z);
+	close(vm);
+	return ok;
+}
+
+static bool check_coalesced_mmio(int devfd, int vmfd, long value)
+{
+	long size = ioctl_ret(devfd, HV_GET_VCPU_MMAP_SIZE, 0);
+	int vm = vm_create(devfd);
+	int vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	bool ok = false;
+	void *p;
+
+	if (vcpu >= 0 && value >= 1 && (value + 1) * 4096 <= size) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu,
+			 value * 4096);
+		if (p != MAP_FAILED) {
+			ok = !((struct hv_coalesced_mmio_ring *)p)->last;
+			munmap(p, 4096);
+		}
+	}
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	return ok && value == HV_COALESCED_MMIO_PAGE_OFFSET &&
+	       check_coalesced_zone(devfd, 0);
+}
+
+static bool check_coalesced_pio(int devfd, int vmfd, long value)
+{
+	return value == 1 && check_coalesced_zone(devfd, 1);
+}
+
+/*
  * One statistics file (HV_GET_STATS_FD) has KVM's layout: the header, the
  * id, the descriptors and the data where the header says, each
  * descriptor named, typed and inside the data; read-only; read() and
@@ -743,6 +790,8 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_IOEVENTFD_ANY_LENGTH, "IOEVENTFD_ANY_LENGTH", check_ioeventfd },
 	{ HV_CAP_IRQFD, "IRQFD", check_irqfd },
 	{ HV_CAP_IRQFD_RESAMPLE, "IRQFD_RESAMPLE", check_irqfd_resample },
+	{ HV_CAP_COALESCED_MMIO, "COALESCED_MMIO", check_coalesced_mmio },
+	{ HV_CAP_COALESCED_PIO, "COALESCED_PIO", check_coalesced_pio },
 	{ HV_CAP_USER_NMI, "USER_NMI", check_events },
 	{ HV_CAP_VCPU_EVENTS, "VCPU_EVENTS", check_events },
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },
