@@ -397,9 +397,26 @@ void hv_irqchip_unregister_ack_notifier(struct hv_vm *vm,
 	spin_unlock_irqrestore(&chip->ack_lock, flags);
 }
 
+/* Whether @gsi is routed to @irqchip's @pin (a GSI has at most 3 routes). */
+static bool hv_gsi_routed_to(const struct hv_irq_routes *routes, u32 gsi,
+			     unsigned int irqchip, unsigned int pin)
+{
+	const struct hv_irq_route *e = hv_route_first(routes, gsi);
+
+	for (; e && e < routes->e + routes->nr && e->gsi == gsi; e++)
+		if (e->type == HV_IRQ_ROUTING_IRQCHIP &&
+		    e->irqchip.chip == irqchip && e->irqchip.pin == pin)
+			return true;
+	return false;
+}
+
 /*
  * The guest acknowledged the interrupt of @irqchip's @pin: run the
- * notifiers of every GSI routed there (PIT reinjection, irqfd resample).
+ * notifiers whose GSI is routed there (PIT reinjection, irqfd
+ * resample).  One pass over the notifiers, each asking the table: this
+ * may run with interrupts off (the PIC's INTA at entry), and the VMM
+ * chooses both how many routes point at one pin and how many notifiers
+ * there are, so the work must not be their product.
  */
 void hv_irqchip_ack(struct hv_vm *vm, unsigned int irqchip, unsigned int pin)
 {
@@ -407,19 +424,13 @@ void hv_irqchip_ack(struct hv_vm *vm, unsigned int irqchip, unsigned int pin)
 	const struct hv_irq_routes *routes;
 	struct hv_irq_ack_notifier *ian;
 	unsigned long flags;
-	u32 i;
 
 	rcu_read_lock();
 	routes = rcu_dereference(chip->routes);
-	for (i = 0; routes && i < routes->nr; i++) {
-		const struct hv_irq_route *e = &routes->e[i];
-
-		if (e->type != HV_IRQ_ROUTING_IRQCHIP ||
-		    e->irqchip.chip != irqchip || e->irqchip.pin != pin)
-			continue;
+	if (routes) {
 		spin_lock_irqsave(&chip->ack_lock, flags);
 		hlist_for_each_entry(ian, &chip->ack_notifiers, link)
-			if (ian->gsi == e->gsi)
+			if (hv_gsi_routed_to(routes, ian->gsi, irqchip, pin))
 				ian->acked(ian);
 		spin_unlock_irqrestore(&chip->ack_lock, flags);
 	}
@@ -624,6 +635,7 @@ static struct hv_pit *hv_vm_pit(struct hv_vm *vm)
 {
 	struct hv_vm_irqchip *chip = hv_irqchip(vm);
 
+	/* Pairs with the release that publishes it (hv_pit_create). */
 	return chip ? smp_load_acquire(&chip->pit) : NULL;
 }
 

@@ -614,7 +614,7 @@ static void hv_lapic_deadline_start(struct hv_lapic *lapic)
 	u64 deadline = lapic->tsc_deadline;
 	u64 now = rdtsc() + vcpu->msr.tsc_offset;
 	u32 khz = vcpu->tsc_khz ? vcpu->tsc_khz : tsc_khz;
-	u64 ns;
+	u64 delta, ns;
 
 	if (!deadline)
 		return;
@@ -623,9 +623,17 @@ static void hv_lapic_deadline_start(struct hv_lapic *lapic)
 		hv_lapic_raise_lvt(lapic, APIC_LVTT);
 		return;
 	}
-	ns = mul_u64_u32_div(deadline - now, NSEC_PER_MSEC, khz);
-	/* Centuries away: keep ktime from overflowing. */
-	ns = min_t(u64, ns, KTIME_MAX / 2);
+	/*
+	 * Centuries away: keep ktime from overflowing, and keep the
+	 * 128-by-64-bit division from overflowing its 64-bit quotient
+	 * (a #DE in the host) when the TSC runs below 1 GHz: the guest
+	 * picks the deadline.
+	 */
+	delta = deadline - now;
+	if (div_u64(delta, khz) >= (u64)(KTIME_MAX / 2) / NSEC_PER_MSEC)
+		ns = KTIME_MAX / 2;
+	else
+		ns = mul_u64_u32_div(delta, NSEC_PER_MSEC, khz);
 	hrtimer_start(&lapic->timer, ktime_add_ns(ktime_get(), ns),
 		      HRTIMER_MODE_ABS_HARD);
 }
@@ -690,11 +698,16 @@ static void hv_lapic_timer_mode_update(struct hv_lapic *lapic)
 		period = 0;
 		WRITE_ONCE(lapic->tsc_deadline, 0);
 	}
-	WRITE_ONCE(lapic->timer_mode, mode);
+	/*
+	 * The clamped period first: a one-shot expiry running meanwhile
+	 * (the timer is not cancelled here) that already sees the new
+	 * mode must not re-arm with a period below the floor.
+	 */
 	if (mode == APIC_LVT_TIMER_PERIODIC && period &&
 	    period < HV_APIC_MIN_PERIOD_NS)
 		period = HV_APIC_MIN_PERIOD_NS;
 	WRITE_ONCE(lapic->period_ns, period);
+	WRITE_ONCE(lapic->timer_mode, mode);
 }
 
 static void hv_lapic_write_tmict(struct hv_lapic *lapic, u32 val)
