@@ -21,6 +21,8 @@
 #                         on kvm_amd and on hv in the AMD-V lane, and their
 #                         table build/kvm-selftests.md (not part of make
 #                         check, which runs only tools/kvm-selftests/gate.list)
+#   make kvm-selftests-vmx  the same in the VT-x lane (kvm_intel; Bochs, hours),
+#                         table build/kvm-selftests-vmx.md
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # The release hv.ko is built for (depmod's index to update on install).
@@ -72,5 +74,11 @@ bench-vmx:
 kvm-selftests:
 	HVLAB_KST_TIMEOUT=$${HVLAB_KST_TIMEOUT:-3600} tools/lab/check --kvm-selftests
 
+# Under Bochs, about ten times slower: one boot of up to six hours (CI's
+# deadline does not apply outside make check).
+kvm-selftests-vmx:
+	HVLAB_KST_TIMEOUT=$${HVLAB_KST_TIMEOUT:-21600} HVLAB_DEADLINE=$${HVLAB_DEADLINE:-43200} \
+		tools/lab/check --lane vmx --kvm-selftests
+
 .PHONY: all kdir-check modules install clean selftests check demo demo-qemu \
-	check-vmx-qemu fuzz bench bench-vmx kvm-selftests
+	check-vmx-qemu fuzz bench bench-vmx kvm-selftests kvm-selftests-vmx

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# tools/lab/kst.sh: KVM's own selftests, unmodified, in the AMD-V lane;
+# tools/lab/kst.sh: KVM's own selftests, unmodified, in either lane;
 # sourced by tools/lab/check. See Documentation/kvm-selftests.md.
 #
 # The tests are tools/testing/selftests/kvm of Debian's linux-source-6.1
@@ -21,8 +21,9 @@
 #   lab_kst_initrd OUT   the kst boot's initramfs: the main one (INITRD),
 #                        then an uncompressed cpio with the tests, their
 #                        list and hv-as-kvm
-#   lab_kst_table OUT    the table test | kvm | hv from results.tsv, with
-#                        the first assertion of each test hv did not pass
+#   lab_kst_table LANE OUT  the table test | kvm | hv of LANE (svm, vmx)
+#                        from results.tsv, with the first assertion of
+#                        each test hv did not pass
 #
 # Uses the globals BUILD, REPO, RESULTS, KVER, INITRD and KST_FULL of
 # tools/lab/check.
@@ -129,26 +130,31 @@ lab_kst_initrd() { # OUT LIST
 	lab_log "kvm-selftests initramfs: $(du -h "$out" | cut -f1) ($(wc -l <"$list") tests)"
 }
 
-# lab_kst_table OUT: the table of the last run, from results.tsv and the
-# kst boots' serial logs (for the reasons).
+# lab_kst_table LANE OUT: the table of the last run in LANE (svm or vmx),
+# from results.tsv and the lane's kst boots' serial logs (for the reasons).
 lab_kst_table() {
-	local out=$1 logs=() f
-	for f in "$BUILD"/svm-kst-serial.log "$BUILD"/svm-kst-resume*-serial.log; do
+	local lane=$1 out=$2 logs=() f ref=kvm_amd machine
+	machine="QEMU TCG, AMD-V with nested paging"
+	if [ "$lane" = vmx ]; then
+		ref=kvm_intel
+		machine="Bochs, VT-x with EPT"
+	fi
+	for f in "$BUILD/$lane"-kst-serial.log "$BUILD/$lane"-kst-resume*-serial.log; do
 		[ -f "$f" ] && logs+=("$f")
 	done
 	{
-		echo "# KVM's selftests on kvm_amd and on hv"
+		echo "# KVM's selftests on $ref and on hv"
 		echo
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-		echo "- lane: svm (QEMU TCG, AMD-V with nested paging), kernel ${KVER:-?}"
+		echo "- lane: $lane ($machine), kernel ${KVER:-?}"
 		echo "- suite: tools/testing/selftests/kvm, x86_64, $(lab_kst_version)"
 		echo "- hv: $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')"
 		echo
-		tr -d '\r' < <(cat "${logs[@]}" /dev/null) | awk -F'\t' '
+		tr -d '\r' < <(cat "${logs[@]}" /dev/null) | awk -F'\t' -v lane="$lane" -v ref="$ref" '
 		# Pass 1 (results.tsv): results; pass 2 (serial logs): the first
 		# assertion hv failed, or the test'"'"'s last line.
 		FILENAME == ARGV[1] {
-			if ($3 != "kvm-selftests" || $4 ~ /^@/) next
+			if ($1 != lane || $3 != "kvm-selftests" || $4 ~ /^@/) next
 			if (!($4 in seen)) { order[++n] = $4; seen[$4] = 1 }
 			res[$2, $4] = $5; secs[$2, $4] = $6
 			next
@@ -182,7 +188,7 @@ lab_kst_table() {
 				if (r == "skip") hs++
 			}
 			print ""
-			printf "kvm_amd passes %d of %d (%d skipped); hv passes %d of %d (%d skipped).\n", kp, n, ks, hp, n, hs
+			printf "%s passes %d of %d (%d skipped); hv passes %d of %d (%d skipped).\n", ref, kp, n, ks, hp, n, hs
 		}' "$RESULTS" -
 	} >"$out"
 }

@@ -277,21 +277,34 @@ lab_boot_qemu() {
 		-append "$(lab_cmdline "$mode" "$HVLAB_QEMU_FACTOR" -1 "$after") $extra hvlab.no_xsetbv_exit hvlab.no_rdtscp_intercept"
 }
 
-# lab_boot_bochs BOOT NAME [AFTER]: the Intel VT-x lane, BOOT main or vmm
-# (see lab_boot_qemu; the main boot runs the benchmark only when
+# lab_boot_bochs BOOT NAME [AFTER]: the Intel VT-x lane, BOOT main, vmm or
+# kst (see lab_boot_qemu; the main boot runs the benchmark only when
 # HVLAB_BENCH is set). Bochs cannot load a kernel itself: isolinux boots it
 # from an ISO.
 lab_boot_bochs() {
 	local boot=$1 name=$2 after=${3:-}
 	local dir=$BUILD/vmx suite=selftests initrd=$INITRD
+	local limit=$HVLAB_BOCHS_TIMEOUT megs=$HVLAB_BOCHS_MEGS
 	local extra="hvlab.guests=1 hvlab.divisor=$HVLAB_BOCHS_DIVISOR"
 	extra+="${HVLAB_BENCH:+ hvlab.bench=$HVLAB_BENCH}${HVLAB_BENCH_ARGS:+ hvlab.bench_args=${HVLAB_BENCH_ARGS// /,}}"
-	if [ "$boot" = vmm ]; then
+	case $boot in
+	vmm)
 		dir=$BUILD/vmx-qemu
 		suite=vmm
 		initrd=$VMM_INITRD
 		extra="${HVLAB_VMM_APPEND:+hvlab.vmm_append=${HVLAB_VMM_APPEND// /,}}"
-	fi
+		;;
+	kst)
+		# KVM's selftests, as in the AMD-V lane (lab_boot_qemu says
+		# why the clocksource and the memory).
+		dir=$BUILD/vmx-kst
+		suite=kvm-selftests
+		initrd=$KST_INITRD
+		extra="tsc=reliable"
+		limit=${HVLAB_KST_TIMEOUT:-$HVLAB_BOCHS_TIMEOUT}
+		megs=${HVLAB_KST_MEGS:-2048}
+		;;
+	esac
 	rm -rf "$dir"
 	mkdir -p "$dir/iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$dir/iso/isolinux/"
@@ -317,7 +330,7 @@ lab_boot_bochs() {
 	# ("buffer overflow detected"). The CPU model and ips: see "The Bochs
 	# clock" in Documentation/testing.md.
 	cat >"$dir/bochsrc" <<-EOF
-		megs: $HVLAB_BOCHS_MEGS
+		megs: $megs
 		cpu: model=$HVLAB_BOCHS_MODEL, count=$HVLAB_BOCHS_CPUS, ips=$HVLAB_BOCHS_IPS, reset_on_triple_fault=0
 		romimage: file=/usr/share/bochs/BIOS-bochs-latest
 		vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
@@ -337,7 +350,7 @@ lab_boot_bochs() {
 	EOF
 	# Debian's bochs has its debugger built in: "c" lets it run.
 	echo c >"$dir/debugger.rc"
-	lab_boot vmx "$boot" "$suite" "$name" "$HVLAB_BOCHS_TIMEOUT" "$HVLAB_BOCHS_HANG" "$HVLAB_BOCHS_CPUS" -- \
+	lab_boot vmx "$boot" "$suite" "$name" "$limit" "$HVLAB_BOCHS_HANG" "$HVLAB_BOCHS_CPUS" -- \
 		bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc"
 }
 
@@ -358,7 +371,7 @@ lab_resume_left() {
 }
 
 # lab_lane LANE BOOT: one boot (svm main, svm nosupport, svm la57, svm fuzz,
-# svm vmm, svm kst, vmx main or vmx vmm); while
+# svm vmm, svm kst, vmx main, vmx vmm or vmx kst); while
 # it dies in a step and tests are left, boot again to run them (at most
 # HVLAB_RESUMES more boots, the last of which skips what is left of hv for the
 # reference). Returns non-zero if any of the boots failed.
