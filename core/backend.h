@@ -135,6 +135,13 @@ struct hv_backend_ops {
 	void (*write_tsc_offset)(struct hv_vcpu *vcpu, u64 offset);
 	/* Optional: HV_SET_CPUID2 changed what the guest may run (RDTSCP). */
 	void (*cpuid_changed)(struct hv_vcpu *vcpu);
+	/*
+	 * The VM's MSR filter changed (core/msr_filter.c): an MSR the
+	 * backend lets the guest reach without an exit must exit from now
+	 * on if hv_msrs_allowed() no longer allows it.  Called by the
+	 * vCPU's thread before an entry.
+	 */
+	void (*msr_filter_changed)(struct hv_vcpu *vcpu);
 
 	/*
 	 * Deliver @ev at the next entry (interrupts off, just before

@@ -158,8 +158,9 @@ static int hv_get_backend(struct hv_vcpu *vcpu, u32 msr, u64 *val, bool host)
 }
 
 /*
- * SYSCALL/SYSENTER state and KERNEL_GS_BASE: the guest's own accesses do
- * not exit (svm/msr.c, vmx/msr.c); these are the VMM's.  VT-x writes
+ * SYSCALL/SYSENTER state, FS/GS base and KERNEL_GS_BASE: the guest's own
+ * accesses do not exit (svm/msr.c, vmx/msr.c) unless the VM's MSR filter
+ * denies one of them; these are the VMM's.  VT-x writes
  * some of them into the CPU with WRMSR around every entry, so only
  * values the CPU takes get there: canonical addresses (as KVM checks),
  * SFMASK without its reserved upper half; SYSENTER_ESP/EIP are made
@@ -168,6 +169,8 @@ static int hv_get_backend(struct hv_vcpu *vcpu, u32 msr, u64 *val, bool host)
 static int hv_set_syscall(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
 	case MSR_KERNEL_GS_BASE:
 	case MSR_LSTAR:
 	case MSR_CSTAR:
@@ -641,7 +644,8 @@ struct hv_msr_desc {
  * Every MSR a vCPU has.  Reset values are set in hv_msrs_vcpu_init (or,
  * for what the backend keeps, at its reset: PAT 0x0007040600070406,
  * EFER and the SYSCALL/SYSENTER state 0).  The guest's access to the
- * SYSCALL/SYSENTER MSRs and FS/GS base does not exit at all.
+ * SYSCALL/SYSENTER MSRs and FS/GS base does not exit at all, unless the
+ * VM's MSR filter denies it (core/msr_filter.c).
  */
 static const struct hv_msr_desc hv_msr_table[] = {
 	/* Architectural, switched by the hardware or the backend. */
@@ -652,6 +656,8 @@ static const struct hv_msr_desc hv_msr_table[] = {
 	HV_MSRS(MSR_STAR, 4, HV_MSR_SAVE,		/* STAR LSTAR CSTAR SFMASK */
 		hv_get_backend, hv_set_syscall),
 	HV_MSR(MSR_KERNEL_GS_BASE, HV_MSR_SAVE, hv_get_backend, hv_set_syscall),
+	/* The segments' bases, as KVM offers them (not in the index list). */
+	HV_MSRS(MSR_FS_BASE, 2, 0, hv_get_backend, hv_set_syscall), /* GS */
 	HV_MSR(MSR_IA32_APICBASE, 0, hv_get_apic_base, hv_set_apic_base),
 	/* The in-kernel LAPIC's (io/lapic.c): x2APIC registers, its timer. */
 	HV_MSRS(APIC_BASE_MSR, 0x100, 0, hv_get_x2apic, hv_set_x2apic),
@@ -740,13 +746,14 @@ static const struct hv_msr_desc *hv_msr_find(u32 msr)
 	return NULL;
 }
 
+/* 0, HV_MSR_UNKNOWN, or the handler's refusal (non-zero). */
 static int __hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
 	const struct hv_msr_desc *d = hv_msr_find(msr);
 
 	if (!d || !d->get)
-		return 1;
-	return d->get(vcpu, msr, val, host);
+		return HV_MSR_UNKNOWN;
+	return d->get(vcpu, msr, val, host) ? 1 : 0;
 }
 
 static int __hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
@@ -754,18 +761,25 @@ static int __hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
 	const struct hv_msr_desc *d = hv_msr_find(msr);
 
 	if (!d || !d->set)
-		return 1;
-	return d->set(vcpu, msr, val, host);
+		return HV_MSR_UNKNOWN;
+	return d->set(vcpu, msr, val, host) ? 1 : 0;
 }
 
-/* The guest's own accesses (RDMSR/WRMSR, the emulator). */
+/*
+ * The guest's own accesses (RDMSR/WRMSR, the emulator), through the VM's
+ * MSR filter: 0, or why not (HV_MSR_UNKNOWN, HV_MSR_FILTERED, 1).
+ */
 int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 {
+	if (!hv_msr_allowed(vcpu, msr, HV_MSR_FILTER_READ))
+		return HV_MSR_FILTERED;
 	return __hv_get_msr(vcpu, msr, val, false);
 }
 
 int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
+	if (!hv_msr_allowed(vcpu, msr, HV_MSR_FILTER_WRITE))
+		return HV_MSR_FILTERED;
 	return __hv_set_msr(vcpu, msr, val, false);
 }
 
@@ -795,6 +809,8 @@ void hv_msrs_vcpu_init(struct hv_vcpu *vcpu)
 	for (i = 0; i < HV_MCE_BANKS; i++)
 		m->mce_banks[i * 4] = ~0ULL;
 	hv_tsc_synchronize(vcpu, 0);
+	/* A filter set before this vCPU was published applies to it too. */
+	hv_vcpu_request(vcpu, HV_REQ_MSR_FILTER);
 }
 
 /* After HV_SET_CPUID2: what the guest's CPUID lets it use. */
@@ -835,7 +851,7 @@ void hv_msrs_exit_guest(struct hv_vcpu *vcpu)
 
 /* ---- RDMSR / WRMSR ---- */
 
-static int hv_msr_gp(struct hv_vcpu *vcpu)
+int hv_msr_gp(struct hv_vcpu *vcpu)
 {
 	hv_queue_gp(vcpu, 0);
 	return 1;
@@ -843,16 +859,24 @@ static int hv_msr_gp(struct hv_vcpu *vcpu)
 
 /*
  * RDMSR/WRMSR exits (ECX names the MSR, EDX:EAX the value): #GP(0) for
- * an MSR the vCPU lacks or a value it refuses, else RIP moves past the
- * @insn_len-byte instruction.
+ * an MSR the vCPU lacks, a value it refuses or an access the VM's filter
+ * denies, unless userspace asked to handle such failures
+ * (core/msr_filter.c); else RIP moves past the @insn_len-byte
+ * instruction.
  */
 int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len)
 {
 	u64 *gpr = vcpu->regs.gpr;
+	u32 msr = gpr[HV_RCX];
 	u64 val;
+	int r;
 
-	if (hv_get_msr(vcpu, gpr[HV_RCX], &val))
+	r = hv_get_msr(vcpu, msr, &val);
+	if (r) {
+		if (hv_msr_exit_to_user(vcpu, true, msr, 0, r, insn_len))
+			return 0;
 		return hv_msr_gp(vcpu);
+	}
 	gpr[HV_RAX] = (u32)val;
 	gpr[HV_RDX] = val >> 32;
 	vcpu->regs.rip += insn_len;
@@ -862,9 +886,16 @@ int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len)
 int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len)
 {
 	u64 *gpr = vcpu->regs.gpr;
+	u64 val = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
+	u32 msr = gpr[HV_RCX];
+	int r;
 
-	if (hv_set_msr(vcpu, gpr[HV_RCX], (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX]))
+	r = hv_set_msr(vcpu, msr, val);
+	if (r) {
+		if (hv_msr_exit_to_user(vcpu, false, msr, val, r, insn_len))
+			return 0;
 		return hv_msr_gp(vcpu);
+	}
 	vcpu->regs.rip += insn_len;
 	return 1;
 }

@@ -25,6 +25,13 @@ struct hv_vcpu;
 #define HV_MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define HV_MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
 
+/*
+ * Why a guest's access failed, besides a handler's refusal (1): no such
+ * MSR, or HV_X86_SET_MSR_FILTER denies it (core/msr_filter.c).
+ */
+#define HV_MSR_UNKNOWN		2
+#define HV_MSR_FILTERED		3
+
 /* KVM_GET/SET_MSRS take fewer than this many entries (KVM's MAX_IO_MSRS). */
 #define HV_MAX_IO_MSRS		256
 

@@ -161,6 +161,7 @@ const struct hv_backend_ops svm_backend_ops = {
 	.ucode_rev = 0x01000065,
 	.write_tsc_offset = svm_write_tsc_offset,
 	.cpuid_changed = svm_cpuid_changed,
+	.msr_filter_changed = svm_msr_filter_changed,
 	.inject_event = svm_inject_event,
 	.get_interrupt_shadow = svm_get_interrupt_shadow,
 	.set_interrupt_shadow = svm_set_interrupt_shadow,

@@ -511,6 +511,7 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.ucode_rev = 0x100000000ULL,
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.cpuid_changed = vmx_cpuid_changed,
+	.msr_filter_changed = vmx_msr_filter_changed,
 	.inject_event = vmx_inject_event,
 	.get_interrupt_shadow = vmx_get_interrupt_shadow,
 	.set_interrupt_shadow = vmx_set_interrupt_shadow,
