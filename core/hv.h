@@ -532,6 +532,11 @@ bool hv_msr_exit_to_user(struct hv_vcpu *vcpu, bool read, u32 msr, u64 data,
 			 int why, u8 insn_len);
 int hv_complete_msr(struct hv_vcpu *vcpu);
 
+/* core/mce.c */
+long hv_dev_get_mce_cap_supported(u64 __user *argp);
+long hv_vcpu_mce_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
+		       void __user *argp);
+
 /* core/coalesced_mmio.c */
 long hv_vm_coalesced_mmio(struct hv_vm *vm, unsigned int ioctl,
 			  void __user *argp);

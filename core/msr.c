@@ -466,11 +466,11 @@ static u64 *hv_mce_slot(struct hv_vcpu *vcpu, u32 msr)
 		return &vcpu->msr.mcg_status;
 	case MSR_IA32_MCG_CTL:
 		return &vcpu->msr.mcg_ctl;
-	case MSR_IA32_MC0_CTL2 ... MSR_IA32_MC0_CTL2 + HV_MCE_BANKS - 1:
+	case MSR_IA32_MC0_CTL2 ... MSR_IA32_MC0_CTL2 + HV_MAX_MCE_BANKS - 1:
 		if (msr >= HV_MSR_MC_CTL2(banks))
 			return NULL;
 		return &vcpu->msr.mci_ctl2[msr - MSR_IA32_MC0_CTL2];
-	case MSR_IA32_MC0_CTL ... MSR_IA32_MC0_CTL + 4 * HV_MCE_BANKS - 1:
+	case MSR_IA32_MC0_CTL ... MSR_IA32_MC0_CTL + 4 * HV_MAX_MCE_BANKS - 1:
 		if (msr >= HV_MSR_MC_CTL(banks))
 			return NULL;
 		return &vcpu->msr.mce_banks[msr - MSR_IA32_MC0_CTL];
@@ -485,7 +485,7 @@ static bool hv_mce_guest_may(struct hv_vcpu *vcpu, u32 msr)
 
 	if (msr == MSR_IA32_MCG_CTL)
 		return cap & MCG_CTL_P;
-	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MCE_BANKS))
+	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MAX_MCE_BANKS))
 		return cap & MCG_CMCI_P;
 	return true;
 }
@@ -511,7 +511,7 @@ static int hv_set_mce(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
 		return 1;
 	if (msr == MSR_IA32_MCG_CTL && val && val != ~0ULL)
 		return 1;
-	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MCE_BANKS) &&
+	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MAX_MCE_BANKS) &&
 	    (val & ~(MCI_CTL2_CMCI_EN | MCI_CTL2_CMCI_THRESHOLD_MASK)))
 		return 1;
 	if (msr >= MSR_IA32_MC0_CTL) {
@@ -696,8 +696,9 @@ static const struct hv_msr_desc hv_msr_table[] = {
 	HV_MSR(MSR_IA32_MCG_CAP, 0, hv_get_const, NULL),
 	HV_MSRS(MSR_IA32_MCG_STATUS, 2, HV_MSR_SAVE,		/* and MCG_CTL */
 		hv_get_mce, hv_set_mce),
-	HV_MSRS(MSR_IA32_MC0_CTL2, HV_MCE_BANKS, 0, hv_get_mce, hv_set_mce),
-	HV_MSRS(MSR_IA32_MC0_CTL, 4 * HV_MCE_BANKS, 0, hv_get_mce, hv_set_mce),
+	HV_MSRS(MSR_IA32_MC0_CTL2, HV_MAX_MCE_BANKS, 0, hv_get_mce, hv_set_mce),
+	HV_MSRS(MSR_IA32_MC0_CTL, 4 * HV_MAX_MCE_BANKS, 0, hv_get_mce,
+		hv_set_mce),
 
 	/*
 	 * What guests probe, as KVM answers it: no last-branch records,

@@ -104,6 +104,10 @@
 #define HV_GET_LAPIC			_IOR(HVIO, 0x8e, struct hv_lapic_state)
 #define HV_SET_LAPIC			_IOW(HVIO, 0x8f, struct hv_lapic_state)
 #define HV_SET_VAPIC_ADDR		_IOW(HVIO, 0x93, struct hv_vapic_addr)
+/* machine checks (HV_CAP_MCE; HV_X86_GET_MCE_CAP_SUPPORTED is on /dev/hv) */
+#define HV_X86_SETUP_MCE		_IOW(HVIO, 0x9c, __u64)
+#define HV_X86_GET_MCE_CAP_SUPPORTED	_IOR(HVIO, 0x9d, __u64)
+#define HV_X86_SET_MCE			_IOW(HVIO, 0x9e, struct hv_x86_mce)
 #define HV_GET_VCPU_EVENTS		_IOR(HVIO, 0x9f, struct hv_vcpu_events)
 #define HV_SET_VCPU_EVENTS		_IOW(HVIO, 0xa0, struct hv_vcpu_events)
 
@@ -143,6 +147,8 @@
 #define HV_CAP_MULTI_ADDRESS_SPACE	118
 #define HV_CAP_IOEVENTFD_ANY_LENGTH	122
 #define HV_CAP_MAX_VCPU_ID		128
+/* its value is the most machine-check banks HV_X86_SETUP_MCE takes */
+#define HV_CAP_MCE			31
 /* MSR exits to userspace and the MSR filter (Documentation/abi.md) */
 #define HV_CAP_X86_USER_SPACE_MSR	188
 #define HV_CAP_X86_MSR_FILTER		189
@@ -197,6 +203,17 @@ struct hv_msr_filter {
 #define HV_MSR_FILTER_DEFAULT_DENY	(1 << 0)
 	__u32 flags;
 	struct hv_msr_filter_range ranges[HV_MSR_FILTER_MAX_RANGES];
+};
+
+/* ---- HV_X86_SET_MCE: a machine-check error in bank @bank ---- */
+struct hv_x86_mce {
+	__u64 status;		/* MCi_STATUS; VAL must be set */
+	__u64 addr;		/* MCi_ADDR */
+	__u64 misc;		/* MCi_MISC */
+	__u64 mcg_status;	/* IA32_MCG_STATUS with it */
+	__u8 bank;
+	__u8 pad1[7];
+	__u64 pad2[3];
 };
 
 /* ---- HV_IOEVENTFD ---- */
