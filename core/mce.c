@@ -55,6 +55,8 @@ static long hv_vcpu_setup_mce(struct hv_vcpu *vcpu, u64 __user *argp)
 	if (cap & ~(HV_MCG_CAP_SUPPORTED | HV_MCG_CAP_COUNT |
 		    HV_MCG_CAP_EXT_CNT))
 		return -EINVAL;
+	/* Accepted, then cut to what the vendor defines (AMD: no MCG_SER_P). */
+	cap &= hv_ops->mcg_cap_bits;
 	m->mcg_cap = cap;
 	if (cap & MCG_CTL_P)
 		m->mcg_ctl = ~0ULL;

@@ -805,7 +805,7 @@ void hv_msrs_vcpu_init(struct hv_vcpu *vcpu)
 	m->misc_enable = MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
 	m->ucode_rev = hv_ops->ucode_rev;
-	m->mcg_cap = HV_MCG_CAP;
+	m->mcg_cap = HV_MCG_CAP & hv_ops->mcg_cap_bits;
 	m->mcg_ctl = ~0ULL;
 	for (i = 0; i < HV_MCE_BANKS; i++)
 		m->mce_banks[i * 4] = ~0ULL;

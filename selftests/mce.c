@@ -135,7 +135,7 @@ static void test_setup(int devfd, long max_banks)
 {
 	struct vm *vm = vm_new(GUEST_LONG64);
 	struct vcpu *vcpu = vcpu_new(vm, 0);
-	u64 sup = 0, cap, ctl, ctl11;
+	u64 sup = 0, cap, ctl, ctl11, want;
 	bool ok1, ok2, ok3, ok4;
 	long r1, r2, r3, r4;
 
@@ -160,7 +160,9 @@ static void test_setup(int devfd, long max_banks)
 	ctl = msr_of(vcpu, MSR_MCG_CTL, &ok2);
 	ctl11 = msr_of(vcpu, MSR_MC_CTL(BANKS - 1), &ok3);
 	msr_of(vcpu, MSR_MC_CTL(BANKS), &ok4);
-	ktap_result(!r1 && ok1 && cap == MCG_CAP_SET && ok2 && ctl == ~0ULL &&
+	/* AMD defines no MCG_CAP bit above 8: KVM drops MCG_SER_P there. */
+	want = host_is_amd() ? MCG_CAP_SET & 0x1ff : MCG_CAP_SET;
+	ktap_result(!r1 && ok1 && cap == want && ok2 && ctl == ~0ULL &&
 		    ok3 && ctl11 == ~0ULL && !ok4,
 		    "SETUP_MCE of %d banks: MCG_CAP %#llx, MCG_CTL and MC%d_CTL all ones, no bank %d",
 		    BANKS, (unsigned long long)cap, BANKS - 1, BANKS);

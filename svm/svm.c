@@ -159,6 +159,7 @@ const struct hv_backend_ops svm_backend_ops = {
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.ucode_rev = 0x01000065,
+	.mcg_cap_bits = 0x1ff,		/* APM Vol. 2, 9.3.1.1: 63:9 reserved */
 	.write_tsc_offset = svm_write_tsc_offset,
 	.cpuid_changed = svm_cpuid_changed,
 	.msr_filter_changed = svm_msr_filter_changed,

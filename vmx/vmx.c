@@ -509,6 +509,7 @@ const struct hv_backend_ops vmx_backend_ops = {
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.ucode_rev = 0x100000000ULL,
+	.mcg_cap_bits = ~0ULL,
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.cpuid_changed = vmx_cpuid_changed,
 	.msr_filter_changed = vmx_msr_filter_changed,
