@@ -131,10 +131,22 @@ struct hv_backend_ops {
 	int (*set_msr)(struct hv_vcpu *vcpu, u32 msr, u64 val);
 	/* IA32_UCODE_REV of a new vCPU: KVM's value on this vendor. */
 	u64 ucode_rev;
+	/*
+	 * The IA32_MCG_CAP bits this vendor's CPUs define: a VMM's value
+	 * (HV_X86_SETUP_MCE) and the default keep only these, as KVM.
+	 */
+	u64 mcg_cap_bits;
 	/* The guest's TSC is the host's plus @offset (core/msr.c's). */
 	void (*write_tsc_offset)(struct hv_vcpu *vcpu, u64 offset);
 	/* Optional: HV_SET_CPUID2 changed what the guest may run (RDTSCP). */
 	void (*cpuid_changed)(struct hv_vcpu *vcpu);
+	/*
+	 * The VM's MSR filter changed (core/msr_filter.c): an MSR the
+	 * backend lets the guest reach without an exit must exit from now
+	 * on if hv_msrs_allowed() no longer allows it.  Called by the
+	 * vCPU's thread before an entry.
+	 */
+	void (*msr_filter_changed)(struct hv_vcpu *vcpu);
 
 	/*
 	 * Deliver @ev at the next entry (interrupts off, just before

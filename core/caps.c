@@ -119,6 +119,12 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 		return 1;
 	case HV_CAP_XSAVE2:		/* bytes HV_GET_XSAVE2 writes */
 		return hv_fpu_uabi_size();
+	case HV_CAP_MCE:		/* core/mce.c: banks HV_X86_SETUP_MCE takes */
+		return HV_MAX_MCE_BANKS;
+	/* core/msr_filter.c */
+	case HV_CAP_X86_USER_SPACE_MSR:
+	case HV_CAP_X86_MSR_FILTER:
+		return 1;
 	case HV_CAP_ADJUST_CLOCK:	/* the flags HV_GET_CLOCK returns */
 		return HV_CLOCK_REALTIME | HV_CLOCK_HOST_TSC;
 	default:

@@ -34,6 +34,8 @@ static long hv_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_GET_MSR_FEATURE_INDEX_LIST:
 	case HV_GET_MSRS:
 		return hv_dev_msr_ioctl(ioctl, (void __user *)arg);
+	case HV_X86_GET_MCE_CAP_SUPPORTED:	/* core/mce.c */
+		return hv_dev_get_mce_cap_supported((u64 __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -131,6 +131,13 @@ struct hv_vm {
 
 	/* MMU-notifier invalidations that dropped guest mappings (stats) */
 	atomic64_t mmu_invalidations;
+
+	/*
+	 * HV_X86_SET_MSR_FILTER's filter (core/msr_filter.c; NULL: none),
+	 * read under RCU; HV_CAP_X86_USER_SPACE_MSR's exit reasons.
+	 */
+	struct hv_msr_filter_set __rcu *msr_filter;	/* [l] */
+	u32 user_space_msr_mask;	/* WRITE_ONCE / READ_ONCE */
 };
 
 /* Whether the VM's interrupt controllers are in the kernel. */
@@ -156,6 +163,7 @@ enum hv_vcpu_mode {
 #define HV_REQ_TLB_FLUSH	0	/* guest-physical mappings changed */
 #define HV_REQ_TRIPLE_FAULT	1	/* an exception during #DF: shut down */
 #define HV_REQ_EVENT		2	/* an interrupt or INIT/SIPI may be due */
+#define HV_REQ_MSR_FILTER	3	/* the VM's MSR filter changed */
 
 /* An event delivered through the guest's IDT (ops->inject_event). */
 enum hv_event_type {
@@ -184,6 +192,7 @@ enum hv_vcpu_pending {
 	HV_PENDING_NONE,
 	HV_PENDING_PIO,		/* finish the I/O instruction */
 	HV_PENDING_MMIO,	/* feed run->mmio to the emulator */
+	HV_PENDING_MSR,		/* finish RDMSR/WRMSR with run->msr */
 };
 
 /*
@@ -281,6 +290,10 @@ struct hv_vcpu {
 	} pio;
 
 	struct hv_emu emu;		/* [v] MMIO instruction in flight */
+	struct {			/* [v] MSR exit in flight */
+		bool read;
+		u8 insn_len;
+	} msr_exit;
 
 	bool sigset_active;		/* [v] HV_SET_SIGNAL_MASK */
 	sigset_t sigset;		/* [v] */
@@ -396,6 +409,7 @@ int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
 int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len);
 int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len);
+int hv_msr_gp(struct hv_vcpu *vcpu);
 bool hv_apic_base_valid(struct hv_vcpu *vcpu, u64 apic_base);
 void hv_apic_base_set(struct hv_vcpu *vcpu, u64 apic_base);
 void hv_msrs_enter_guest(struct hv_vcpu *vcpu);
@@ -506,6 +520,22 @@ long hv_vcpu_lapic_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
 long hv_vm_ioeventfd(struct hv_vm *vm, struct hv_ioeventfd __user *argp);
 void hv_ioeventfd_init(struct hv_vm *vm);
 void hv_ioeventfd_destroy(struct hv_vm *vm);
+
+/* core/msr_filter.c */
+long hv_vm_set_msr_filter(struct hv_vm *vm, struct hv_msr_filter __user *argp);
+long hv_vm_enable_user_space_msr(struct hv_vm *vm, u64 mask);
+void hv_msr_filter_destroy(struct hv_vm *vm);
+bool hv_msr_allowed(struct hv_vcpu *vcpu, u32 msr, u32 access);
+bool hv_msrs_allowed(struct hv_vcpu *vcpu, const u32 *msrs, int n);
+void hv_msr_filter_request(struct hv_vcpu *vcpu);
+bool hv_msr_exit_to_user(struct hv_vcpu *vcpu, bool read, u32 msr, u64 data,
+			 int why, u8 insn_len);
+int hv_complete_msr(struct hv_vcpu *vcpu);
+
+/* core/mce.c */
+long hv_dev_get_mce_cap_supported(u64 __user *argp);
+long hv_vcpu_mce_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
+		       void __user *argp);
 
 /* core/coalesced_mmio.c */
 long hv_vm_coalesced_mmio(struct hv_vm *vm, unsigned int ioctl,

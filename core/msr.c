@@ -158,8 +158,9 @@ static int hv_get_backend(struct hv_vcpu *vcpu, u32 msr, u64 *val, bool host)
 }
 
 /*
- * SYSCALL/SYSENTER state and KERNEL_GS_BASE: the guest's own accesses do
- * not exit (svm/msr.c, vmx/msr.c); these are the VMM's.  VT-x writes
+ * SYSCALL/SYSENTER state, FS/GS base and KERNEL_GS_BASE: the guest's own
+ * accesses do not exit (svm/msr.c, vmx/msr.c) unless the VM's MSR filter
+ * denies one of them; these are the VMM's.  VT-x writes
  * some of them into the CPU with WRMSR around every entry, so only
  * values the CPU takes get there: canonical addresses (as KVM checks),
  * SFMASK without its reserved upper half; SYSENTER_ESP/EIP are made
@@ -168,6 +169,8 @@ static int hv_get_backend(struct hv_vcpu *vcpu, u32 msr, u64 *val, bool host)
 static int hv_set_syscall(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
 	case MSR_KERNEL_GS_BASE:
 	case MSR_LSTAR:
 	case MSR_CSTAR:
@@ -463,11 +466,11 @@ static u64 *hv_mce_slot(struct hv_vcpu *vcpu, u32 msr)
 		return &vcpu->msr.mcg_status;
 	case MSR_IA32_MCG_CTL:
 		return &vcpu->msr.mcg_ctl;
-	case MSR_IA32_MC0_CTL2 ... MSR_IA32_MC0_CTL2 + HV_MCE_BANKS - 1:
+	case MSR_IA32_MC0_CTL2 ... MSR_IA32_MC0_CTL2 + HV_MAX_MCE_BANKS - 1:
 		if (msr >= HV_MSR_MC_CTL2(banks))
 			return NULL;
 		return &vcpu->msr.mci_ctl2[msr - MSR_IA32_MC0_CTL2];
-	case MSR_IA32_MC0_CTL ... MSR_IA32_MC0_CTL + 4 * HV_MCE_BANKS - 1:
+	case MSR_IA32_MC0_CTL ... MSR_IA32_MC0_CTL + 4 * HV_MAX_MCE_BANKS - 1:
 		if (msr >= HV_MSR_MC_CTL(banks))
 			return NULL;
 		return &vcpu->msr.mce_banks[msr - MSR_IA32_MC0_CTL];
@@ -482,7 +485,7 @@ static bool hv_mce_guest_may(struct hv_vcpu *vcpu, u32 msr)
 
 	if (msr == MSR_IA32_MCG_CTL)
 		return cap & MCG_CTL_P;
-	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MCE_BANKS))
+	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MAX_MCE_BANKS))
 		return cap & MCG_CMCI_P;
 	return true;
 }
@@ -508,7 +511,7 @@ static int hv_set_mce(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
 		return 1;
 	if (msr == MSR_IA32_MCG_CTL && val && val != ~0ULL)
 		return 1;
-	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MCE_BANKS) &&
+	if (msr >= MSR_IA32_MC0_CTL2 && msr < HV_MSR_MC_CTL2(HV_MAX_MCE_BANKS) &&
 	    (val & ~(MCI_CTL2_CMCI_EN | MCI_CTL2_CMCI_THRESHOLD_MASK)))
 		return 1;
 	if (msr >= MSR_IA32_MC0_CTL) {
@@ -641,7 +644,8 @@ struct hv_msr_desc {
  * Every MSR a vCPU has.  Reset values are set in hv_msrs_vcpu_init (or,
  * for what the backend keeps, at its reset: PAT 0x0007040600070406,
  * EFER and the SYSCALL/SYSENTER state 0).  The guest's access to the
- * SYSCALL/SYSENTER MSRs and FS/GS base does not exit at all.
+ * SYSCALL/SYSENTER MSRs and FS/GS base does not exit at all, unless the
+ * VM's MSR filter denies it (core/msr_filter.c).
  */
 static const struct hv_msr_desc hv_msr_table[] = {
 	/* Architectural, switched by the hardware or the backend. */
@@ -652,6 +656,8 @@ static const struct hv_msr_desc hv_msr_table[] = {
 	HV_MSRS(MSR_STAR, 4, HV_MSR_SAVE,		/* STAR LSTAR CSTAR SFMASK */
 		hv_get_backend, hv_set_syscall),
 	HV_MSR(MSR_KERNEL_GS_BASE, HV_MSR_SAVE, hv_get_backend, hv_set_syscall),
+	/* The segments' bases, as KVM offers them (not in the index list). */
+	HV_MSRS(MSR_FS_BASE, 2, 0, hv_get_backend, hv_set_syscall), /* GS */
 	HV_MSR(MSR_IA32_APICBASE, 0, hv_get_apic_base, hv_set_apic_base),
 	/* The in-kernel LAPIC's (io/lapic.c): x2APIC registers, its timer. */
 	HV_MSRS(APIC_BASE_MSR, 0x100, 0, hv_get_x2apic, hv_set_x2apic),
@@ -690,8 +696,9 @@ static const struct hv_msr_desc hv_msr_table[] = {
 	HV_MSR(MSR_IA32_MCG_CAP, 0, hv_get_const, NULL),
 	HV_MSRS(MSR_IA32_MCG_STATUS, 2, HV_MSR_SAVE,		/* and MCG_CTL */
 		hv_get_mce, hv_set_mce),
-	HV_MSRS(MSR_IA32_MC0_CTL2, HV_MCE_BANKS, 0, hv_get_mce, hv_set_mce),
-	HV_MSRS(MSR_IA32_MC0_CTL, 4 * HV_MCE_BANKS, 0, hv_get_mce, hv_set_mce),
+	HV_MSRS(MSR_IA32_MC0_CTL2, HV_MAX_MCE_BANKS, 0, hv_get_mce, hv_set_mce),
+	HV_MSRS(MSR_IA32_MC0_CTL, 4 * HV_MAX_MCE_BANKS, 0, hv_get_mce,
+		hv_set_mce),
 
 	/*
 	 * What guests probe, as KVM answers it: no last-branch records,
@@ -740,13 +747,14 @@ static const struct hv_msr_desc *hv_msr_find(u32 msr)
 	return NULL;
 }
 
+/* 0, HV_MSR_UNKNOWN, or the handler's refusal (non-zero). */
 static int __hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
 	const struct hv_msr_desc *d = hv_msr_find(msr);
 
 	if (!d || !d->get)
-		return 1;
-	return d->get(vcpu, msr, val, host);
+		return HV_MSR_UNKNOWN;
+	return d->get(vcpu, msr, val, host) ? 1 : 0;
 }
 
 static int __hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
@@ -754,18 +762,25 @@ static int __hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val, bool host)
 	const struct hv_msr_desc *d = hv_msr_find(msr);
 
 	if (!d || !d->set)
-		return 1;
-	return d->set(vcpu, msr, val, host);
+		return HV_MSR_UNKNOWN;
+	return d->set(vcpu, msr, val, host) ? 1 : 0;
 }
 
-/* The guest's own accesses (RDMSR/WRMSR, the emulator). */
+/*
+ * The guest's own accesses (RDMSR/WRMSR, the emulator), through the VM's
+ * MSR filter: 0, or why not (HV_MSR_UNKNOWN, HV_MSR_FILTERED, 1).
+ */
 int hv_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 {
+	if (!hv_msr_allowed(vcpu, msr, HV_MSR_FILTER_READ))
+		return HV_MSR_FILTERED;
 	return __hv_get_msr(vcpu, msr, val, false);
 }
 
 int hv_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
+	if (!hv_msr_allowed(vcpu, msr, HV_MSR_FILTER_WRITE))
+		return HV_MSR_FILTERED;
 	return __hv_set_msr(vcpu, msr, val, false);
 }
 
@@ -790,11 +805,13 @@ void hv_msrs_vcpu_init(struct hv_vcpu *vcpu)
 	m->misc_enable = MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
 	m->ucode_rev = hv_ops->ucode_rev;
-	m->mcg_cap = HV_MCG_CAP;
+	m->mcg_cap = HV_MCG_CAP & hv_ops->mcg_cap_bits;
 	m->mcg_ctl = ~0ULL;
 	for (i = 0; i < HV_MCE_BANKS; i++)
 		m->mce_banks[i * 4] = ~0ULL;
 	hv_tsc_synchronize(vcpu, 0);
+	/* A filter set before this vCPU was published applies to it too. */
+	hv_vcpu_request(vcpu, HV_REQ_MSR_FILTER);
 }
 
 /* After HV_SET_CPUID2: what the guest's CPUID lets it use. */
@@ -835,7 +852,7 @@ void hv_msrs_exit_guest(struct hv_vcpu *vcpu)
 
 /* ---- RDMSR / WRMSR ---- */
 
-static int hv_msr_gp(struct hv_vcpu *vcpu)
+int hv_msr_gp(struct hv_vcpu *vcpu)
 {
 	hv_queue_gp(vcpu, 0);
 	return 1;
@@ -843,16 +860,24 @@ static int hv_msr_gp(struct hv_vcpu *vcpu)
 
 /*
  * RDMSR/WRMSR exits (ECX names the MSR, EDX:EAX the value): #GP(0) for
- * an MSR the vCPU lacks or a value it refuses, else RIP moves past the
- * @insn_len-byte instruction.
+ * an MSR the vCPU lacks, a value it refuses or an access the VM's filter
+ * denies, unless userspace asked to handle such failures
+ * (core/msr_filter.c); else RIP moves past the @insn_len-byte
+ * instruction.
  */
 int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len)
 {
 	u64 *gpr = vcpu->regs.gpr;
+	u32 msr = gpr[HV_RCX];
 	u64 val;
+	int r;
 
-	if (hv_get_msr(vcpu, gpr[HV_RCX], &val))
+	r = hv_get_msr(vcpu, msr, &val);
+	if (r) {
+		if (hv_msr_exit_to_user(vcpu, true, msr, 0, r, insn_len))
+			return 0;
 		return hv_msr_gp(vcpu);
+	}
 	gpr[HV_RAX] = (u32)val;
 	gpr[HV_RDX] = val >> 32;
 	vcpu->regs.rip += insn_len;
@@ -862,9 +887,16 @@ int hv_emulate_rdmsr(struct hv_vcpu *vcpu, u8 insn_len)
 int hv_emulate_wrmsr(struct hv_vcpu *vcpu, u8 insn_len)
 {
 	u64 *gpr = vcpu->regs.gpr;
+	u64 val = (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX];
+	u32 msr = gpr[HV_RCX];
+	int r;
 
-	if (hv_set_msr(vcpu, gpr[HV_RCX], (gpr[HV_RDX] << 32) | (u32)gpr[HV_RAX]))
+	r = hv_set_msr(vcpu, msr, val);
+	if (r) {
+		if (hv_msr_exit_to_user(vcpu, false, msr, val, r, insn_len))
+			return 0;
 		return hv_msr_gp(vcpu);
+	}
 	vcpu->regs.rip += insn_len;
 	return 1;
 }

@@ -13,7 +13,11 @@
 struct hv_vm;
 struct hv_vcpu;
 
-/* Machine-check banks a vCPU has: QEMU's default (it sets no other). */
+/*
+ * Machine-check banks: at most KVM's 32 (HV_X86_SETUP_MCE, core/mce.c);
+ * a new vCPU has QEMU's default of 10.
+ */
+#define HV_MAX_MCE_BANKS	32
 #define HV_MCE_BANKS		10
 /* Variable-range MTRR pairs (IA32_MTRRCAP.VCNT), as KVM. */
 #define HV_NR_VAR_MTRR		8
@@ -24,6 +28,13 @@ struct hv_vcpu;
 #define HV_MSR_KVM_SYSTEM_TIME		0x12
 #define HV_MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define HV_MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
+
+/*
+ * Why a guest's access failed, besides a handler's refusal (1): no such
+ * MSR, or HV_X86_SET_MSR_FILTER denies it (core/msr_filter.c).
+ */
+#define HV_MSR_UNKNOWN		2
+#define HV_MSR_FILTERED		3
 
 /* KVM_GET/SET_MSRS take fewer than this many entries (KVM's MAX_IO_MSRS). */
 #define HV_MAX_IO_MSRS		256
@@ -46,11 +57,11 @@ struct hv_vcpu_msrs {
 	bool tsc_aux;		/* ... RDTSCP or RDPID: it may use TSC_AUX */
 	bool tsc_adjust_ok;	/* ... TSC_ADJUST */
 
-	u64 mcg_cap;		/* read-only: HV_MCE_BANKS, MCG_CTL_P */
+	u64 mcg_cap;		/* banks, MCG_CTL_P, MCG_SER_P (core/mce.c) */
 	u64 mcg_status;
 	u64 mcg_ctl;
-	u64 mce_banks[HV_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
-	u64 mci_ctl2[HV_MCE_BANKS];
+	u64 mce_banks[HV_MAX_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
+	u64 mci_ctl2[HV_MAX_MCE_BANKS];
 
 	u64 mtrr_deftype;
 	u64 mtrr_fixed[HV_NR_FIXED_MTRR];

@@ -57,6 +57,8 @@ static int hv_vcpu_do_requests(struct hv_vcpu *vcpu)
 	/* INIT, SIPI, NMI from the LAPIC; interrupts are looked at entry. */
 	if (test_and_clear_bit(HV_REQ_EVENT, &vcpu->requests))
 		hv_vcpu_irqchip_events(vcpu);
+	if (test_and_clear_bit(HV_REQ_MSR_FILTER, &vcpu->requests))
+		hv_msr_filter_request(vcpu);
 	/*
 	 * An exception while delivering #DF (core/event.c).  As KVM, the
 	 * vCPU keeps its state and userspace gets the shutdown, which a
@@ -133,6 +135,8 @@ static int hv_vcpu_complete_userspace(struct hv_vcpu *vcpu)
 		return hv_complete_pio(vcpu);
 	case HV_PENDING_MMIO:
 		return hv_complete_mmio(vcpu);
+	case HV_PENDING_MSR:
+		return hv_complete_msr(vcpu);
 	default:
 		return 1;
 	}

@@ -328,6 +328,10 @@ static long hv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case HV_GET_STATS_FD:
 		r = hv_vcpu_stats_fd(vcpu);
 		break;
+	case HV_X86_SETUP_MCE:		/* core/mce.c */
+	case HV_X86_SET_MCE:
+		r = hv_vcpu_mce_ioctl(vcpu, ioctl, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}

@@ -47,6 +47,7 @@ static void hv_vm_free(struct kref *ref)
 	hv_memslots_free(vm);
 	hv_ioeventfd_destroy(vm);
 	hv_coalesced_mmio_destroy(vm);
+	hv_msr_filter_destroy(vm);
 	hv_io_bus_destroy(vm);
 	if (hv_ops->vm_destroy)
 		hv_ops->vm_destroy(vm);
@@ -197,6 +198,8 @@ static long hv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return hv_vm_coalesced_mmio(vm, ioctl, argp);
 	case HV_GET_STATS_FD:
 		return hv_vm_stats_fd(vm);
+	case HV_X86_SET_MSR_FILTER:	/* core/msr_filter.c */
+		return hv_vm_set_msr_filter(vm, argp);
 	default:
 		return -ENOTTY;
 	}

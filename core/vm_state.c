@@ -171,7 +171,8 @@ static long hv_vm_enable_max_vcpu_id(struct hv_vm *vm, u64 n)
 
 /*
  * KVM_ENABLE_CAP: flags must be 0 and the capability one that can be
- * enabled (HV_CAP_MAX_VCPU_ID only), else EINVAL, as KVM answers.
+ * enabled (HV_CAP_MAX_VCPU_ID, HV_CAP_X86_USER_SPACE_MSR), else EINVAL,
+ * as KVM answers.
  */
 static long hv_vm_enable_cap(struct hv_vm *vm, struct hv_enable_cap __user *arg)
 {
@@ -184,6 +185,8 @@ static long hv_vm_enable_cap(struct hv_vm *vm, struct hv_enable_cap __user *arg)
 	switch (cap.cap) {
 	case HV_CAP_MAX_VCPU_ID:
 		return hv_vm_enable_max_vcpu_id(vm, cap.args[0]);
+	case HV_CAP_X86_USER_SPACE_MSR:		/* core/msr_filter.c */
+		return hv_vm_enable_user_space_msr(vm, cap.args[0]);
 	default:
 		return -EINVAL;
 	}

@@ -578,6 +578,65 @@ static bool check_ioeventfd(int devfd, int vmfd, long value)
 }
 
 /*
+ * HV_CAP_MCE: at least QEMU's 10 banks; GET_MCE_CAP_SUPPORTED answers and
+ * SETUP_MCE takes as many banks as the value says; selftests/mce raises
+ * machine checks in a guest.
+ */
+static bool check_mce(int devfd, int vmfd, long value)
+{
+	int vm = vm_create(devfd);
+	int vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	__u64 sup = 0, cap;
+	bool ok;
+
+	ok = !ioctl(devfd, HV_X86_GET_MCE_CAP_SUPPORTED, &sup);
+	cap = (sup & (1 << 8)) | value;		/* MCG_CTL_P, all banks */
+	ok = ok && vcpu >= 0 && !ioctl(vcpu, HV_X86_SETUP_MCE, &cap);
+	cap = (sup & (1 << 8)) | (value + 1);
+	ok = ok && ioctl_ret(vcpu, HV_X86_SETUP_MCE, (unsigned long)&cap) == -EINVAL;
+	close(vcpu);
+	close(vm);
+	return ok && value >= 10;
+}
+
+/*
+ * HV_CAP_X86_USER_SPACE_MSR is enabled with a mask of known reasons, and
+ * HV_X86_SET_MSR_FILTER takes a filter and its removal; selftests/
+ * msr_filter runs both in a guest.
+ */
+static bool check_user_space_msr(int devfd, int vmfd, long value)
+{
+	struct hv_enable_cap cap = { .cap = HV_CAP_X86_USER_SPACE_MSR,
+				     .args[0] = HV_MSR_EXIT_REASON_FILTER };
+	int vm = vm_create(devfd);
+	bool ok;
+
+	ok = !ioctl(vm, HV_ENABLE_CAP, &cap);
+	cap.args[0] = 1 << 3;
+	ok = ok && ioctl_ret(vm, HV_ENABLE_CAP, (unsigned long)&cap) == -EINVAL;
+	close(vm);
+	return ok && value == 1;
+}
+
+static bool check_msr_filter(int devfd, int vmfd, long value)
+{
+	__u8 deny = 0;
+	struct hv_msr_filter f = {
+		.flags = HV_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges[0] = { .flags = HV_MSR_FILTER_READ, .nmsrs = 1,
+			       .base = 0xc0000100, .bitmap = &deny },
+	};
+	int vm = vm_create(devfd);
+	bool ok;
+
+	ok = !ioctl(vm, HV_X86_SET_MSR_FILTER, &f);
+	memset(&f, 0, sizeof(f));
+	ok = ok && !ioctl(vm, HV_X86_SET_MSR_FILTER, &f);
+	close(vm);
+	return ok && value == 1;
+}
+
+/*
  * HV_IRQFD: an eventfd assigned to a GSI of a VM with an irqchip and
  * deassigned (RESAMPLE: with a resamplefd); without the irqchip it is
  * refused.  selftests/irqfd delivers through them in a guest.
@@ -797,6 +856,9 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_INTR_SHADOW, "INTR_SHADOW", check_events },
 	{ HV_CAP_GET_MSR_FEATURES, "GET_MSR_FEATURES", check_get_msr_features },
 	{ HV_CAP_BINARY_STATS_FD, "BINARY_STATS_FD", check_binary_stats },
+	{ HV_CAP_MCE, "MCE", check_mce },
+	{ HV_CAP_X86_USER_SPACE_MSR, "X86_USER_SPACE_MSR", check_user_space_msr },
+	{ HV_CAP_X86_MSR_FILTER, "X86_MSR_FILTER", check_msr_filter },
 };
 
 static const struct cap_check *find_check(int cap)

@@ -29,6 +29,7 @@
 
 #include "lib/vm.h"
 #include "lib/guest.h"
+#include "lib/guest_msr.h"
 
 #define MSR_TSC			0x10
 #define MSR_KVM_WALL_CLOCK	0x11
@@ -147,17 +148,11 @@ static bool in_list(const u32 *list, u32 n, u32 msr)
 	return false;
 }
 
-/* ---- guest side: RDMSR/WRMSR that survive #GP, RDTSCP that survives #UD ---- */
+/* ---- guest side: RDTSCP that survives #UD (lib/guest_msr.h: #GP) ---- */
 
-volatile u64 __attribute__((used)) gp_count;
 volatile u64 __attribute__((used)) ud_count;
-extern const char guest_gp_handler[], guest_ud_handler[];
+extern const char guest_ud_handler[];
 asm("	.pushsection .text\n"
-"guest_gp_handler:\n"
-"	addq $8, %rsp\n"		/* the error code */
-"	addq $2, (%rsp)\n"		/* past RDMSR/WRMSR (0f 32, 0f 30) */
-"	incq gp_count(%rip)\n"
-"	iretq\n"
 "guest_ud_handler:\n"
 "	addq $3, (%rsp)\n"		/* past RDTSCP (0f 01 f9) */
 "	incq ud_count(%rip)\n"
@@ -174,27 +169,6 @@ static void set_idt(struct vm *vm, int vec, const void *handler)
 		       (0xeULL << 40) | (1ULL << 47) |
 		       (((off >> 16) & 0xffff) << 48);
 	idt[2 * vec + 1] = off >> 32;
-}
-
-/* RDMSR: the value, or ~0 with *gp set if it faulted. */
-static inline __attribute__((always_inline)) u64 rdmsr_gp(u32 msr, bool *gp)
-{
-	u64 before = gp_count;
-	u32 lo = ~0u, hi = ~0u;
-
-	asm volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
-	*gp = gp_count != before;
-	return lo | ((u64)hi << 32);
-}
-
-/* WRMSR: true if it raised #GP. */
-static inline __attribute__((always_inline)) bool wrmsr_gp(u32 msr, u64 v)
-{
-	u64 before = gp_count;
-
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32))
-		     : "memory");
-	return gp_count != before;
 }
 
 static inline __attribute__((always_inline)) u64 rdtsc(void)
@@ -215,22 +189,6 @@ static inline __attribute__((always_inline)) u32 rdtscp_aux(bool *ud)
 	*ud = ud_count != before;
 	return aux;
 }
-
-/* Reads @msr, which must not fault, and checks its value. */
-#define GUEST_MSR_EQ(msr, want) do {					\
-	bool __gp;							\
-	u64 __v = rdmsr_gp(msr, &__gp);					\
-	GUEST_ASSERT_EQ(__gp, 0);					\
-	GUEST_ASSERT_EQ(__v, (want));					\
-} while (0)
-
-#define GUEST_WRMSR_OK(msr, v)	GUEST_ASSERT_EQ(wrmsr_gp(msr, v), 0)
-#define GUEST_WRMSR_GP(msr, v)	GUEST_ASSERT_EQ(wrmsr_gp(msr, v), 1)
-#define GUEST_RDMSR_GP(msr) do {					\
-	bool __gp;							\
-	rdmsr_gp(msr, &__gp);						\
-	GUEST_ASSERT_EQ(__gp, 1);					\
-} while (0)
 
 /* ---- a VM whose guest survives #GP and #UD ---- */
 

@@ -25,6 +25,9 @@
 
 u64 svm_iopm_pa, svm_msrpm_pa;
 static u8 *svm_iopm, *svm_msrpm;
+/* Every MSR exits: for VMs whose MSR filter denies a passed-through one. */
+static u64 svm_msrpm_all_pa;
+static u8 *svm_msrpm_all;
 
 static const u32 svm_msr_passthrough[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
@@ -54,18 +57,37 @@ int svm_msrpm_init(void)
 
 	svm_iopm = (u8 *)__get_free_pages(GFP_KERNEL, SVM_IOPM_ORDER);
 	svm_msrpm = (u8 *)__get_free_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
-	if (!svm_iopm || !svm_msrpm) {
+	svm_msrpm_all = (u8 *)__get_free_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm || !svm_msrpm_all) {
 		svm_msrpm_exit();
 		return -ENOMEM;
 	}
 	/* Every port and MSR exits unless cleared below. */
 	memset(svm_iopm, 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
 	memset(svm_msrpm, 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	memset(svm_msrpm_all, 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
 	for (i = 0; i < ARRAY_SIZE(svm_msr_passthrough); i++)
 		svm_msrpm_allow(svm_msr_passthrough[i]);
 	svm_iopm_pa = __pa(svm_iopm);
 	svm_msrpm_pa = __pa(svm_msrpm);
+	svm_msrpm_all_pa = __pa(svm_msrpm_all);
 	return 0;
+}
+
+/*
+ * The VM's MSR filter changed: if it denies the guest a passed-through
+ * MSR, this vCPU takes an exit for every MSR (core/msr.c applies the
+ * filter); the map is shared, so one bit more is not an option.
+ */
+void svm_msr_filter_changed(struct hv_vcpu *vcpu)
+{
+	struct vmcb_control_area *ctl = &to_svm(vcpu)->vmcb->control;
+
+	if (hv_msrs_allowed(vcpu, svm_msr_passthrough,
+			    ARRAY_SIZE(svm_msr_passthrough)))
+		ctl->msrpm_base_pa = svm_msrpm_pa;
+	else
+		ctl->msrpm_base_pa = svm_msrpm_all_pa;
 }
 
 void svm_msrpm_exit(void)
@@ -74,6 +96,9 @@ void svm_msrpm_exit(void)
 		free_pages((unsigned long)svm_iopm, SVM_IOPM_ORDER);
 	if (svm_msrpm)
 		free_pages((unsigned long)svm_msrpm, SVM_MSRPM_ORDER);
+	if (svm_msrpm_all)
+		free_pages((unsigned long)svm_msrpm_all, SVM_MSRPM_ORDER);
+	svm_msrpm_all = NULL;
 	svm_iopm = NULL;
 	svm_msrpm = NULL;
 }
@@ -98,6 +123,10 @@ static u64 *svm_msr_field(struct vmcb_save_area *save, u32 msr)
 		return &save->sfmask;
 	case MSR_KERNEL_GS_BASE:
 		return &save->kernel_gs_base;
+	case MSR_FS_BASE:
+		return &save->fs.base;
+	case MSR_GS_BASE:
+		return &save->gs.base;
 	case MSR_IA32_SYSENTER_CS:
 		return &save->sysenter_cs;
 	case MSR_IA32_SYSENTER_ESP:

@@ -112,6 +112,7 @@ void svm_msrpm_exit(void);
 int svm_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 int svm_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
 void svm_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset);
+void svm_msr_filter_changed(struct hv_vcpu *vcpu);
 
 /* svm/movcr.c: MOV to/from CRn/DRn, decoded without decode assists */
 int svm_handle_mov_cr_dr(struct svm_vcpu *svm);

@@ -88,10 +88,17 @@ static u64 *vmx_swap_msr(struct vmx_vcpu *vmx, u32 msr)
 	return NULL;
 }
 
-/* SYSENTER_* live in the VMCS (SDM 25.4.2), switched by entry and exit. */
-static u32 vmx_sysenter_field(u32 msr)
+/*
+ * SYSENTER_* and the FS/GS bases live in the VMCS (SDM 25.4.2, 25.4.1),
+ * switched by entry and exit.
+ */
+static u32 vmx_vmcs_msr_field(u32 msr)
 {
 	switch (msr) {
+	case MSR_FS_BASE:
+		return GUEST_FS_BASE;
+	case MSR_GS_BASE:
+		return GUEST_GS_BASE;
 	case MSR_IA32_SYSENTER_CS:
 		return GUEST_SYSENTER_CS;
 	case MSR_IA32_SYSENTER_ESP:
@@ -108,7 +115,7 @@ int vmx_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 *swap = vmx_swap_msr(vmx, msr);
-	u32 field = vmx_sysenter_field(msr);
+	u32 field = vmx_vmcs_msr_field(msr);
 	int r = 0;
 
 	if (swap) {
@@ -138,7 +145,7 @@ int vmx_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 *swap = vmx_swap_msr(vmx, msr);
-	u32 field = vmx_sysenter_field(msr);
+	u32 field = vmx_vmcs_msr_field(msr);
 	int r = 0;
 
 	if (swap) {
@@ -175,6 +182,28 @@ void vmx_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset)
 
 	vmx_vmcs_get(vmx);
 	vmcs_write(TSC_OFFSET, offset);
+	vmx_vmcs_put(vmx);
+}
+
+/*
+ * The VM's MSR filter changed: if it denies the guest an MSR the bitmap
+ * passes through, this vCPU runs without the bitmap, so that every
+ * RDMSR/WRMSR exits (SDM 26.1.3) and core/msr.c applies the filter; the
+ * bitmap is shared, so one bit more is not an option.
+ */
+void vmx_msr_filter_changed(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	bool bitmap;
+
+	bitmap = hv_msrs_allowed(vcpu, vmx_swap_msrs, ARRAY_SIZE(vmx_swap_msrs)) &&
+		 hv_msrs_allowed(vcpu, vmx_msr_passthrough,
+				 ARRAY_SIZE(vmx_msr_passthrough));
+	vmx_vmcs_get(vmx);
+	if (bitmap)
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_MSR_BITMAPS);
+	else
+		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_MSR_BITMAPS);
 	vmx_vmcs_put(vmx);
 }
 

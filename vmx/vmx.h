@@ -161,5 +161,6 @@ int vmx_get_msr(struct hv_vcpu *vcpu, u32 msr, u64 *val);
 int vmx_set_msr(struct hv_vcpu *vcpu, u32 msr, u64 val);
 void vmx_write_tsc_offset(struct hv_vcpu *vcpu, u64 offset);
 void vmx_cpuid_changed(struct hv_vcpu *vcpu);
+void vmx_msr_filter_changed(struct hv_vcpu *vcpu);
 
 #endif /* HV_VMX_VMX_H */

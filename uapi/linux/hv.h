@@ -70,6 +70,8 @@
 /* on a VM fd and on a vCPU fd */
 #define HV_ENABLE_CAP			_IOW(HVIO, 0xa3, struct hv_enable_cap)
 #define HV_GET_STATS_FD			_IO(HVIO, 0xce)	/* HV_CAP_BINARY_STATS_FD */
+/* the guest's MSR accesses userspace sees (HV_CAP_X86_MSR_FILTER) */
+#define HV_X86_SET_MSR_FILTER		_IOW(HVIO, 0xc6, struct hv_msr_filter)
 
 /* ---- ioctls on a vCPU fd ---- */
 #define HV_RUN				_IO(HVIO, 0x80)
@@ -102,6 +104,10 @@
 #define HV_GET_LAPIC			_IOR(HVIO, 0x8e, struct hv_lapic_state)
 #define HV_SET_LAPIC			_IOW(HVIO, 0x8f, struct hv_lapic_state)
 #define HV_SET_VAPIC_ADDR		_IOW(HVIO, 0x93, struct hv_vapic_addr)
+/* machine checks (HV_CAP_MCE; HV_X86_GET_MCE_CAP_SUPPORTED is on /dev/hv) */
+#define HV_X86_SETUP_MCE		_IOW(HVIO, 0x9c, __u64)
+#define HV_X86_GET_MCE_CAP_SUPPORTED	_IOR(HVIO, 0x9d, __u64)
+#define HV_X86_SET_MCE			_IOW(HVIO, 0x9e, struct hv_x86_mce)
 #define HV_GET_VCPU_EVENTS		_IOR(HVIO, 0x9f, struct hv_vcpu_events)
 #define HV_SET_VCPU_EVENTS		_IOW(HVIO, 0xa0, struct hv_vcpu_events)
 
@@ -141,6 +147,11 @@
 #define HV_CAP_MULTI_ADDRESS_SPACE	118
 #define HV_CAP_IOEVENTFD_ANY_LENGTH	122
 #define HV_CAP_MAX_VCPU_ID		128
+/* its value is the most machine-check banks HV_X86_SETUP_MCE takes */
+#define HV_CAP_MCE			31
+/* MSR exits to userspace and the MSR filter (Documentation/abi.md) */
+#define HV_CAP_X86_USER_SPACE_MSR	188
+#define HV_CAP_X86_MSR_FILTER		189
 /* its value is the ring's page offset in the vCPU mmap */
 #define HV_CAP_COALESCED_MMIO		15
 #define HV_CAP_COALESCED_PIO		162
@@ -163,6 +174,47 @@
 #define HV_CAP_BINARY_STATS_FD		203
 #define HV_CAP_XSAVE2			208
 #define HV_CAP_VM_TSC_CONTROL		214
+
+/*
+ * ---- MSR exits and the MSR filter ----
+ *
+ * HV_ENABLE_CAP(HV_CAP_X86_USER_SPACE_MSR) on a VM, args[0] a mask of
+ * HV_MSR_EXIT_REASON_*: a guest RDMSR/WRMSR that would raise #GP for one
+ * of these reasons exits with HV_EXIT_X86_RDMSR/WRMSR instead (run->msr).
+ */
+#define HV_MSR_EXIT_REASON_INVAL	(1 << 0)	/* refused value */
+#define HV_MSR_EXIT_REASON_UNKNOWN	(1 << 1)	/* no such MSR */
+#define HV_MSR_EXIT_REASON_FILTER	(1 << 2)	/* HV_X86_SET_MSR_FILTER */
+
+#define HV_MSR_FILTER_MAX_BITMAP_SIZE	0x600	/* bytes per range */
+#define HV_MSR_FILTER_MAX_RANGES	16
+
+struct hv_msr_filter_range {
+#define HV_MSR_FILTER_READ		(1 << 0)
+#define HV_MSR_FILTER_WRITE		(1 << 1)
+	__u32 flags;
+	__u32 nmsrs;		/* bits in bitmap; 0: the range is unused */
+	__u32 base;		/* the MSR of bit 0 */
+	__u8 *bitmap;		/* 1 allows the accesses in flags, 0 denies */
+};
+
+struct hv_msr_filter {
+#define HV_MSR_FILTER_DEFAULT_ALLOW	(0 << 0)
+#define HV_MSR_FILTER_DEFAULT_DENY	(1 << 0)
+	__u32 flags;
+	struct hv_msr_filter_range ranges[HV_MSR_FILTER_MAX_RANGES];
+};
+
+/* ---- HV_X86_SET_MCE: a machine-check error in bank @bank ---- */
+struct hv_x86_mce {
+	__u64 status;		/* MCi_STATUS; VAL must be set */
+	__u64 addr;		/* MCi_ADDR */
+	__u64 misc;		/* MCi_MISC */
+	__u64 mcg_status;	/* IA32_MCG_STATUS with it */
+	__u8 bank;
+	__u8 pad1[7];
+	__u64 pad2[3];
+};
 
 /* ---- HV_IOEVENTFD ---- */
 #define HV_IOEVENTFD_FLAG_DATAMATCH	(1 << 0)
@@ -687,6 +739,8 @@ struct hv_vcpu_events {
 #define HV_EXIT_INTR			10
 #define HV_EXIT_INTERNAL_ERROR		17
 #define HV_EXIT_SYSTEM_EVENT		24
+#define HV_EXIT_X86_RDMSR		29
+#define HV_EXIT_X86_WRMSR		30
 
 #define HV_EXIT_IO_IN			0
 #define HV_EXIT_IO_OUT			1
@@ -763,6 +817,14 @@ struct hv_run {
 			__u32 ndata;
 			__u64 data[16];
 		} system_event;
+		/* HV_EXIT_X86_RDMSR, HV_EXIT_X86_WRMSR */
+		struct {
+			__u8 error;	/* in: 1 raises #GP in the guest */
+			__u8 pad[7];
+			__u32 reason;	/* HV_MSR_EXIT_REASON_* */
+			__u32 index;	/* the MSR */
+			__u64 data;	/* RDMSR: in; WRMSR: out */
+		} msr;
 		char padding[256];
 	};
 
