@@ -14,10 +14,12 @@
 #                        headers, build the tests, strip them into
 #                        build/kst/bin/ (cached until the package,
 #                        compat.h or tests.list changes)
-#   lab_kst_list OUT ONLY  the tests the boot runs: tools/kvm-selftests/
-#                        gate.list (make check) or, with KST_FULL=1,
-#                        tests.list (the whole suite); ONLY (--tests),
-#                        when not empty, keeps the tests it names
+#   lab_kst_list OUT ONLY GATE  the tests a lane's boot runs: tools/
+#                        kvm-selftests/GATE (make check: gate.list in the
+#                        AMD-V lane, gate-vmx.list in the VT-x lane) or,
+#                        with KST_FULL=1, tests.list (the whole suite);
+#                        ONLY (--tests), when not empty, keeps the tests
+#                        it names
 #   lab_kst_initrd OUT   the kst boot's initramfs: the main one (INITRD),
 #                        then an uncompressed cpio with the tests, their
 #                        list and hv-as-kvm
@@ -85,9 +87,11 @@ lab_kst_version() {
 	echo "$v.$p.$s (Debian linux-source-$KST_VERSION $(dpkg-query -W -f '${Version}' "linux-source-$KST_VERSION"))"
 }
 
-# lab_kst_list OUT ONLY: "name timeout args..." of the tests to run.
+# lab_kst_list OUT ONLY GATE: "name timeout args..." of the tests to run:
+# those of tools/kvm-selftests/GATE (gate.list, the AMD-V lane's;
+# gate-vmx.list, the VT-x lane's), or of tests.list with KST_FULL=1.
 lab_kst_list() {
-	local list=$KST_DIR/gate.list
+	local list=$KST_DIR/$3
 	[ "${KST_FULL:-0}" = 1 ] && list=$KST_DIR/tests.list
 	# The gate names tests only: their timeouts and arguments are those
 	# of tests.list.

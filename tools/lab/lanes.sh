@@ -18,7 +18,7 @@
 #
 # Uses the globals BUILD, LAB_DIR, KVER, KROOT, INITRD, RESULTS, HVS,
 # RUN_LIST, NOSUP_LIST, GUEST_LIST, VMM_LIST, VMM_INITRD, KST_LIST,
-# KST_INITRD, DEADLINE_AT and
+# KST_INITRD, KST_VMX_LIST, KST_VMX_INITRD, DEADLINE_AT and
 # the HVLAB_* settings of tools/lab/check.
 
 # Kernel command line common to both lanes. quiet keeps the boot short;
@@ -299,7 +299,7 @@ lab_boot_bochs() {
 		# why the clocksource and the memory).
 		dir=$BUILD/vmx-kst
 		suite=kvm-selftests
-		initrd=$KST_INITRD
+		initrd=$KST_VMX_INITRD
 		extra="tsc=reliable"
 		limit=${HVLAB_KST_TIMEOUT:-$HVLAB_BOCHS_TIMEOUT}
 		megs=${HVLAB_KST_MEGS:-2048}
@@ -395,6 +395,7 @@ lab_lane() {
 	elif [ "$boot" = kst ]; then
 		name=$lane-kst
 		list=$KST_LIST
+		[ "$lane" = vmx ] && list=$KST_VMX_LIST
 	fi
 	local base=$name
 	while :; do
