@@ -173,7 +173,12 @@ static void *waker_fn(void *arg)
 	struct timespec ts = { .tv_sec = HALT_NS / 1000000000ULL };
 	struct hv_irq_level l = { .irq = PIN_EDGE };
 	u64 one = 1;
+	sigset_t set;
 
+	/* SIGALRM is for the vCPU thread: it ends a KVM_RUN that hangs. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	nanosleep(&ts, NULL);
 	w->sent_ns = clock_ns(CLOCK_MONOTONIC);
 	if (w->efd >= 0) {
