@@ -104,7 +104,9 @@ void hv_vcpu_halt_poll(struct hv_vcpu *vcpu)
 		vcpu->halt_poll_ns = max;
 	polled = vcpu->halt_poll_ns != 0;
 
-	start = now = poll_end = ktime_get();
+	start = ktime_get();
+	now = start;
+	poll_end = start;
 	if (polled) {
 		ktime_t stop = ktime_add_ns(start, vcpu->halt_poll_ns);
 
@@ -112,7 +114,8 @@ void hv_vcpu_halt_poll(struct hv_vcpu *vcpu)
 			if (hv_vcpu_wake_pending(vcpu))
 				goto out;
 			cpu_relax();
-			poll_end = now = ktime_get();
+			now = ktime_get();
+			poll_end = now;
 		} while (hv_halt_poll_continues(now, stop));
 	}
 
