@@ -195,6 +195,19 @@ static void *waker_fn(void *arg)
 	return NULL;
 }
 
+/* For a late wake-up on the reference: whether kvm_intel posts interrupts. */
+static void print_apicv(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen("/sys/module/kvm_intel/parameters/enable_apicv", "r");
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		ktap_info("kvm_intel.enable_apicv=%c", buf[0]);
+	fclose(f);
+}
+
 /* One halt of about a second, ended by @how from another thread. */
 static void halt_and_wake(struct vcpu *vcpu, u64 stage, int efd,
 			  const char *how)
@@ -223,6 +236,8 @@ static void halt_and_wake(struct vcpu *vcpu, u64 stage, int efd,
 	ktap_result(ok && t1 >= w.sent_ns && lat < WAKE_BOUND_NS,
 		    "%s: KVM_RUN returned %.2f ms after the interrupt was sent (after it, < 1 s)",
 		    how, (t1 >= w.sent_ns ? lat : 0) / 1e6);
+	if (lat >= WAKE_BOUND_NS)
+		print_apicv();
 }
 
 static void test_wake(void)
