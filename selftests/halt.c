@@ -5,7 +5,7 @@
  * (KVM's halt polling, virt/kvm/kvm_main.c kvm_vcpu_halt in 6.1).
  *
  *  - A guest halts with nothing pending for about 1 s; another thread
- *    then raises an IOAPIC edge pin, once with KVM_IRQ_LINE and once
+ *    then raises an IOAPIC edge pin, twice with KVM_IRQ_LINE and twice
  *    through an irqfd.  The vCPU thread's own CPU time over that
  *    KVM_RUN stays under 100 ms (it slept: a spinning vCPU would use
  *    the whole second; the bound covers the polling window, 200 us by
@@ -47,6 +47,7 @@
 #define WAKE_BOUND_NS	1000000000ULL	/* interrupt sent to KVM_RUN back */
 #define POLL_MAX_NS	50000000	/* halt_poll_ns while polling is tested */
 #define TIMER_NS	1000000		/* 1 ms: the APIC bus is 1 GHz */
+#define WAKE_ROUNDS	4		/* 2 by KVM_IRQ_LINE, 2 by an irqfd */
 #define POLL_HALTS	40
 #define NOPOLL_HALTS	20
 #define RUN_TIMEOUT	30
@@ -56,7 +57,7 @@ IRQ_HANDLER_EOI(timer_handler, VEC_TIMER);
 IRQ_HANDLER_NOEOI(spurious_handler, VEC_SPURIOUS);
 
 enum {
-	ST_READY = 1, ST_WOKEN_LINE, ST_WOKEN_IRQFD,
+	ST_READY = 1, ST_WOKEN,
 	ST_POLL_GO, ST_POLL, ST_NOPOLL_GO, ST_NOPOLL,
 };
 
@@ -69,13 +70,15 @@ static void guest_setup(void)
 
 static void guest_wake(void)
 {
+	u64 round;
+
 	guest_setup();
 	ioapic_set_redir(PIN_EDGE, VEC_EDGE, 0);	/* edge, fixed, APIC 0 */
 	GUEST_SYNC(ST_READY);
-	guest_halt_until(VEC_EDGE, 1);
-	GUEST_SYNC(ST_WOKEN_LINE, irq_hits[VEC_EDGE]);
-	guest_halt_until(VEC_EDGE, 2);
-	GUEST_SYNC(ST_WOKEN_IRQFD, irq_hits[VEC_EDGE]);
+	for (round = 1; round <= WAKE_ROUNDS; round++) {
+		guest_halt_until(VEC_EDGE, round);
+		GUEST_SYNC(ST_WOKEN, irq_hits[VEC_EDGE]);
+	}
 }
 
 static void guest_timer_halts(u64 n)
@@ -209,7 +212,7 @@ static void print_apicv(void)
 }
 
 /* One halt of about a second, ended by @how from another thread. */
-static void halt_and_wake(struct vcpu *vcpu, u64 stage, int efd,
+static void halt_and_wake(struct vcpu *vcpu, u64 round, int efd,
 			  const char *how)
 {
 	struct waker w = { .vm = vcpu->vm, .efd = efd };
@@ -220,14 +223,14 @@ static void halt_and_wake(struct vcpu *vcpu, u64 stage, int efd,
 
 	TEST_REQUIRE(!pthread_create(&t, NULL, waker_fn, &w), "pthread_create");
 	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	ok = irq_run_to_stage(vcpu, stage, &uc, RUN_TIMEOUT);
+	ok = irq_run_to_stage(vcpu, ST_WOKEN, &uc, RUN_TIMEOUT);
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	pthread_join(t, NULL);
 	cpu = c1 - c0;
 	lat = t1 - w.sent_ns;
 	ok = ok && !w.err;
-	ktap_result(ok && uc.args[1] == stage - ST_READY,
+	ktap_result(ok && uc.args[1] == round,
 		    "%s: the halted guest took the interrupt (%llu in all)",
 		    how, (unsigned long long)uc.args[1]);
 	ktap_result(ok && cpu < CPU_BOUND_NS,
@@ -260,7 +263,7 @@ static void test_wake(void)
 		     "the guest did not get ready");
 
 	ok = halt_stats(vcpu, s0);
-	halt_and_wake(vcpu, ST_WOKEN_LINE, -1, "KVM_IRQ_LINE");
+	halt_and_wake(vcpu, 1, -1, "KVM_IRQ_LINE");
 	ok = ok && halt_stats(vcpu, s1);
 	ktap_result(ok && s1[WAKEUP] > s0[WAKEUP] &&
 		    s1[WAIT_NS] - s0[WAIT_NS] >= HALT_NS / 2,
@@ -271,7 +274,9 @@ static void test_wake(void)
 	irqfd.fd = eventfd(0, 0);
 	TEST_REQUIRE((int)irqfd.fd >= 0 && !ioctl(vm->fd, HV_IRQFD, &irqfd),
 		     "KVM_IRQFD: %s", strerror(errno));
-	halt_and_wake(vcpu, ST_WOKEN_IRQFD, irqfd.fd, "irqfd");
+	halt_and_wake(vcpu, 2, -1, "KVM_IRQ_LINE, again");
+	halt_and_wake(vcpu, 3, irqfd.fd, "irqfd");
+	halt_and_wake(vcpu, 4, irqfd.fd, "irqfd, again");
 	close(irqfd.fd);
 	vm_free(vm);
 }
