@@ -10,8 +10,8 @@
  *    KVM_RUN stays under 100 ms (it slept: a spinning vCPU would use
  *    the whole second; the bound covers the polling window, 200 us by
  *    default, and the exits around it on a slow emulator), KVM_RUN
- *    returns only after the interrupt was sent, and within 1 s of it
- *    (generous: the lanes are emulators).  The vCPU's statistics
+ *    returns only after the interrupt was sent, and within 10 s of it
+ *    (generous: Bochs wakes an idle CPU seconds late at times).  The vCPU's statistics
  *    (KVM_GET_STATS_FD, KVM's names) count the wake-up and at least
  *    500 ms asleep (halt_wakeup, halt_wait_ns).
  *  - Halt polling (root: the halt_poll_ns module parameter of hv or
@@ -44,7 +44,12 @@
 
 #define HALT_NS		1000000000ULL	/* how long the guest stays halted */
 #define CPU_BOUND_NS	100000000ULL	/* its thread's CPU time meanwhile */
-#define WAKE_BOUND_NS	1000000000ULL	/* interrupt sent to KVM_RUN back */
+/*
+ * Interrupt sent to KVM_RUN back: 1-4 ms under QEMU, but up to 3.7 s on
+ * kvm_intel and 0.99 s on hv under Bochs, whose idle CPUs wake late at
+ * times (Documentation/testing.md); the KVM_RUN alarm is 30 s.
+ */
+#define WAKE_BOUND_NS	10000000000ULL
 #define POLL_MAX_NS	50000000	/* halt_poll_ns while polling is tested */
 #define TIMER_NS	1000000		/* 1 ms: the APIC bus is 1 GHz */
 #define WAKE_ROUNDS	4		/* 2 by KVM_IRQ_LINE, 2 by an irqfd */
@@ -237,7 +242,7 @@ static void halt_and_wake(struct vcpu *vcpu, u64 round, int efd,
 		    "%s: halted ~1 s, the vCPU thread used %.2f ms of CPU (< 100 ms)",
 		    how, cpu / 1e6);
 	ktap_result(ok && t1 >= w.sent_ns && lat < WAKE_BOUND_NS,
-		    "%s: KVM_RUN returned %.2f ms after the interrupt was sent (after it, < 1 s)",
+		    "%s: KVM_RUN returned %.2f ms after the interrupt was sent (after it, < 10 s)",
 		    how, (t1 >= w.sent_ns ? lat : 0) / 1e6);
 	if (lat >= WAKE_BOUND_NS)
 		print_apicv();
