@@ -34,6 +34,7 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	case HV_CAP_HLT:
 	case HV_CAP_IRQFD:
 	case HV_CAP_IRQFD_RESAMPLE:
+	case HV_CAP_TSC_DEADLINE_TIMER:
 		if (!hv_backend_runs_guests())
 			return 0;
 		break;
@@ -105,6 +106,13 @@ long hv_check_extension(struct hv_vm *vm, unsigned long cap)
 	/* Eventfds that raise GSIs, and resampled levels (core/irqfd.c). */
 	case HV_CAP_IRQFD:
 	case HV_CAP_IRQFD_RESAMPLE:
+		return 1;
+	/*
+	 * The LAPIC timer's TSC-deadline mode (io/lapic.c), for a guest
+	 * whose CPUID.1:ECX[24] the VMM sets: as KVM, not in
+	 * HV_GET_SUPPORTED_CPUID (selftests/lapic_timer).
+	 */
+	case HV_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case HV_CAP_IRQ_ROUTING:
 		return HV_MAX_IRQ_ROUTES;

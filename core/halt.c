@@ -167,31 +167,76 @@ static bool hv_vcpu_halt_ends(struct hv_vcpu *vcpu)
 }
 
 /*
+ * Whether the vCPU has something to look at: an event from a device
+ * (every waker sets HV_REQ_EVENT before it wakes, hv_vcpu_kick) or a
+ * signal.  Cheap enough for the halt-polling loop (core/halt_poll.c).
+ */
+bool hv_vcpu_wake_pending(struct hv_vcpu *vcpu)
+{
+	return test_bit(HV_REQ_EVENT, &vcpu->requests) ||
+	       signal_pending(current);
+}
+
+/*
+ * Sleep on vcpu->wait until hv_vcpu_wake_pending(); returns whether the
+ * thread really slept.  The condition is read after the task state is
+ * set, and every waker sets its request before waking it, so no wake-up
+ * is lost (KVM's kvm_vcpu_block).
+ */
+bool hv_vcpu_block(struct hv_vcpu *vcpu)
+{
+	bool waited = false;
+
+	prepare_to_rcuwait(&vcpu->wait);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (hv_vcpu_wake_pending(vcpu))
+			break;
+		waited = true;
+		schedule();
+	}
+	finish_rcuwait(&vcpu->wait);
+	return waited;
+}
+
+/*
+ * Take the events and decide: 1 once the vCPU is RUNNABLE, -EINTR
+ * (exit_reason set) to return to userspace on a signal with the state
+ * kept (KVM: HV_EXIT_INTR, the vCPU still halted), 0 to wait on.
+ */
+static int hv_vcpu_check_wait(struct hv_vcpu *vcpu)
+{
+	if (test_and_clear_bit(HV_REQ_EVENT, &vcpu->requests))
+		hv_vcpu_irqchip_events(vcpu);
+	if (vcpu->mp_state == HV_MP_STATE_HALTED && hv_vcpu_halt_ends(vcpu))
+		vcpu->mp_state = HV_MP_STATE_RUNNABLE;
+	if (vcpu->mp_state == HV_MP_STATE_RUNNABLE)
+		return 1;
+	if (signal_pending(current)) {
+		vcpu->run->exit_reason = HV_EXIT_INTR;
+		return -EINTR;
+	}
+	return 0;
+}
+
+/*
  * Before an entry: return 1 once the vCPU is RUNNABLE, sleeping as long
- * as it is not; 0 (exit_reason set) or -EINTR to return to userspace on
- * a signal, with the state kept (KVM: HV_EXIT_INTR, the vCPU still
- * halted).  The wake-up condition is read after the sleeper's state is
- * set, and every waker sets its request before waking (hv_vcpu_kick),
- * so no wake-up is lost.
+ * as it is not; 0 or -EINTR to return to userspace.  A halted vCPU
+ * polls a little before it sleeps (core/halt_poll.c), as with KVM; one
+ * waiting for INIT or SIPI just sleeps (KVM polls only in HLT).
  */
 int hv_vcpu_wait(struct hv_vcpu *vcpu)
 {
+	int r;
+
 	for (;;) {
-		if (test_and_clear_bit(HV_REQ_EVENT, &vcpu->requests))
-			hv_vcpu_irqchip_events(vcpu);
-		if (vcpu->mp_state == HV_MP_STATE_HALTED &&
-		    hv_vcpu_halt_ends(vcpu))
-			vcpu->mp_state = HV_MP_STATE_RUNNABLE;
-		if (vcpu->mp_state == HV_MP_STATE_RUNNABLE)
-			return 1;
-		if (signal_pending(current)) {
-			vcpu->run->exit_reason = HV_EXIT_INTR;
-			return -EINTR;
-		}
-		rcuwait_wait_event(&vcpu->wait,
-				   test_bit(HV_REQ_EVENT, &vcpu->requests) ||
-				   signal_pending(current),
-				   TASK_INTERRUPTIBLE);
+		r = hv_vcpu_check_wait(vcpu);
+		if (r)
+			return r;
+		if (vcpu->mp_state == HV_MP_STATE_HALTED)
+			hv_vcpu_halt_poll(vcpu);
+		else
+			hv_vcpu_block(vcpu);
 	}
 }
 

@@ -313,6 +313,7 @@ struct hv_vcpu {
 	struct hv_lapic *lapic;		/* [c] */
 	struct hv_io_device *apic_mmio;	/* [c] */
 	struct rcuwait wait;		/* a halted vCPU sleeps here */
+	u32 halt_poll_ns;		/* [v] its polling window (halt_poll.c) */
 
 	/*
 	 * Exit statistics (core/stats.c): the reason of the exit being
@@ -512,6 +513,11 @@ int hv_vcpu_take_interrupt(struct hv_vcpu *vcpu);
 void hv_vcpu_irqchip_events(struct hv_vcpu *vcpu);
 int hv_vcpu_halt(struct hv_vcpu *vcpu);
 int hv_vcpu_wait(struct hv_vcpu *vcpu);
+bool hv_vcpu_wake_pending(struct hv_vcpu *vcpu);
+bool hv_vcpu_block(struct hv_vcpu *vcpu);
+
+/* core/halt_poll.c: the halt-polling window before a halted vCPU sleeps */
+void hv_vcpu_halt_poll(struct hv_vcpu *vcpu);
 void hv_vcpu_start_at_sipi(struct hv_vcpu *vcpu, u8 vector);
 long hv_vcpu_lapic_ioctl(struct hv_vcpu *vcpu, unsigned int ioctl,
 			 void __user *argp);

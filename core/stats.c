@@ -6,7 +6,8 @@
  *
  * A vCPU counts every exit it handles and the time its handler took, by
  * reason (core/run.c: hv_vcpu_handle_exit): two local_clock() reads and
- * three additions per exit, cheap enough to stay on.  A VM's statistics
+ * three additions per exit, cheap enough to stay on; and KVM's halt_*
+ * counters (core/halt_poll.c).  A VM's statistics
  * are its vCPU count, the sums over its vCPUs, and the MMU-notifier
  * invalidations that dropped guest mappings (core/mmu_notifier.c).
  */
@@ -70,7 +71,7 @@ enum {
 
 /* A vCPU's values: struct hv_vcpu_stats, all u64. */
 #define HV_VCPU_NR_VALUES	(sizeof(struct hv_vcpu_stats) / sizeof(u64))
-#define HV_VCPU_NR_DESCS	(3 + 2 * HV_NR_EXIT_STATS)
+#define HV_VCPU_NR_DESCS	(3 + 2 * HV_NR_EXIT_STATS + 7)
 
 static void hv_desc(struct hv_stats_desc_named *d, u32 flags, s16 exponent,
 		    size_t offset, const char *fmt, const char *name)
@@ -81,6 +82,11 @@ static void hv_desc(struct hv_stats_desc_named *d, u32 flags, s16 exponent,
 	d->offset = offset;
 	snprintf(d->name, sizeof(d->name), fmt, name);
 }
+
+/* A field of struct hv_vcpu_stats under its own name, KVM's. */
+#define HV_HALT_DESC(flags, exp, field)					\
+	hv_desc(&d[n++], flags, exp, offsetof(struct hv_vcpu_stats, field), \
+		"%s", #field)
 
 /* Fill @d with the descriptors of a vCPU's (or, if !vcpu, a VM's) file. */
 static u32 hv_stats_descs(struct hv_stats_desc_named *d, bool vcpu)
@@ -114,6 +120,13 @@ static u32 hv_stats_descs(struct hv_stats_desc_named *d, bool vcpu)
 		hv_desc(&d[n++], HV_TIME_NS, -9,
 			offsetof(struct hv_vcpu_stats, ns) + i * 8,
 			"exit_%s_ns", hv_exit_stat_names[i]);
+	HV_HALT_DESC(HV_COUNTER, 0, halt_successful_poll);
+	HV_HALT_DESC(HV_COUNTER, 0, halt_attempted_poll);
+	HV_HALT_DESC(HV_COUNTER, 0, halt_poll_invalid);
+	HV_HALT_DESC(HV_COUNTER, 0, halt_wakeup);
+	HV_HALT_DESC(HV_TIME_NS, -9, halt_poll_success_ns);
+	HV_HALT_DESC(HV_TIME_NS, -9, halt_poll_fail_ns);
+	HV_HALT_DESC(HV_TIME_NS, -9, halt_wait_ns);
 	return n;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hv's statistics: per vCPU, a count and the handling time of each exit
- * reason, readable through HV_GET_STATS_FD (core/stats.c).
+ * reason and KVM's halt-polling counters, readable through
+ * HV_GET_STATS_FD (core/stats.c).
  */
 #ifndef HV_CORE_STATS_H
 #define HV_CORE_STATS_H
@@ -47,6 +48,14 @@ struct hv_vcpu_stats {
 	u64 userspace_exits;		/* handled exits that left HV_RUN */
 	u64 count[HV_NR_EXIT_STATS];	/* exits per reason */
 	u64 ns[HV_NR_EXIT_STATS];	/* handler time per reason */
+	/* Halting, in KVM's names and meanings (core/halt_poll.c) */
+	u64 halt_successful_poll;	/* polls that ended without a sleep */
+	u64 halt_attempted_poll;	/* halts that polled */
+	u64 halt_poll_invalid;		/* always 0, as on x86 KVM */
+	u64 halt_wakeup;		/* sleeps ended by an event */
+	u64 halt_poll_success_ns;	/* time polled in successful polls */
+	u64 halt_poll_fail_ns;		/* time polled before a sleep */
+	u64 halt_wait_ns;		/* time asleep */
 };
 
 struct hv_vm;

@@ -1272,7 +1272,8 @@ int hv_lapic_set_state(struct hv_vcpu *vcpu, const struct hv_lapic_state *s)
 	hrtimer_cancel(&lapic->timer);
 	hv_lapic_restore_regs(lapic, s);
 
-	mode = hv_lapic_reg(lapic, APIC_LVTT) & HV_LVT_TIMER_MODE;
+	/* As KVM: a mode the guest's CPUID lacks is not entered. */
+	mode = hv_lapic_reg(lapic, APIC_LVTT) & hv_lapic_timer_mode_mask(lapic);
 	if (hv_lapic_deadline_mode_changes(lapic, mode))
 		WRITE_ONCE(lapic->tsc_deadline, 0);
 	WRITE_ONCE(lapic->timer_mode, mode);

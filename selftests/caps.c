@@ -806,6 +806,59 @@ static bool check_binary_stats(int devfd, int vmfd, long value)
 	return ok && value == 1;
 }
 
+/*
+ * KVM_CAP_TSC_DEADLINE_TIMER: a VMM may give the guest CPUID.1:ECX[24]
+ * (QEMU does, with the in-kernel irqchip); the LAPIC then takes the
+ * TSC-deadline timer mode and IA32_TSC_DEADLINE holds a deadline, here
+ * set from the host (SET_LAPIC, SET/GET_MSRS).  selftests/lapic_timer
+ * runs the mode in a guest against the host clock.
+ */
+static bool check_tsc_deadline_timer(int devfd, int vmfd, long value)
+{
+	size_t size = sizeof(struct hv_cpuid2) + 256 * sizeof(struct hv_cpuid_entry2);
+	struct {
+		struct hv_msrs h;
+		struct hv_msr_entry e;
+	} m = { .h.nmsrs = 1, .e = { .index = 0x10 } };	/* IA32_TSC */
+	struct hv_cpuid2 *c = calloc(1, size);
+	struct hv_lapic_state *lapic = calloc(1, sizeof(*lapic));
+	int vm = vm_create(devfd), vcpu = -1;
+	bool ok = c && lapic && !ioctl(vm, HV_CREATE_IRQCHIP, 0);
+	__u32 i, lvtt = 0x10000 | (2u << 17);	/* masked, TSC deadline */
+	__u64 deadline;
+
+	if (ok)
+		vcpu = ioctl(vm, HV_CREATE_VCPU, 0);
+	if (ok && vcpu >= 0) {
+		c->nent = 256;
+		ok = !ioctl(devfd, HV_GET_SUPPORTED_CPUID, c);
+		for (i = 0; ok && i < c->nent; i++)
+			if (c->entries[i].function == 1)
+				c->entries[i].ecx |= 1u << 24;
+		ok = ok && !ioctl(vcpu, HV_SET_CPUID2, c) &&
+		     !ioctl(vcpu, HV_GET_LAPIC, lapic);
+		memcpy(&lapic->regs[0x320], &lvtt, 4);
+		/* 100 s of the guest's TSC ahead: it stays armed. */
+		ok = ok && !ioctl(vcpu, HV_SET_LAPIC, lapic) &&
+		     ioctl(vcpu, HV_GET_MSRS, &m) == 1;
+		deadline = m.e.data + 100000ULL * ioctl(vcpu, HV_GET_TSC_KHZ, 0);
+		m.e.index = 0x6e0;	/* IA32_TSC_DEADLINE */
+		m.e.data = deadline;
+		ok = ok && ioctl(vcpu, HV_SET_MSRS, &m) == 1;
+		m.e.data = 0;
+		ok = ok && ioctl(vcpu, HV_GET_MSRS, &m) == 1 &&
+		     m.e.data == deadline;
+	} else {
+		ok = false;
+	}
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	free(c);
+	free(lapic);
+	return ok && value == 1;
+}
+
 static const struct cap_check cap_checks[] = {
 	{ HV_CAP_USER_MEMORY, "USER_MEMORY", check_user_memory },
 	{ HV_CAP_EXT_CPUID, "EXT_CPUID", check_ext_cpuid },
@@ -859,6 +912,8 @@ static const struct cap_check cap_checks[] = {
 	{ HV_CAP_MCE, "MCE", check_mce },
 	{ HV_CAP_X86_USER_SPACE_MSR, "X86_USER_SPACE_MSR", check_user_space_msr },
 	{ HV_CAP_X86_MSR_FILTER, "X86_MSR_FILTER", check_msr_filter },
+	{ HV_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER",
+	  check_tsc_deadline_timer },
 };
 
 static const struct cap_check *find_check(int cap)

@@ -3,12 +3,15 @@
  * Interprocessor interrupts through the in-kernel local APICs (xAPIC
  * mode), as KVM 6.1 delivers them (arch/x86/kvm/lapic.c, x86.c):
  *
- *  - fixed IPIs between 3 vCPUs, one thread each: the APs, which start
+ *  - IPIs between 3 vCPUs, one thread each: the APs, which start
  *    UNINITIALIZED with an irqchip, are made RUNNABLE with
  *    HV_SET_MP_STATE; vCPU 0 sends each IPI, and it arrives at exactly
  *    the vCPUs named, once: physical destinations, logical destinations
  *    in the flat model (LDR set by each guest, DFR left flat), a logical
- *    multicast, the all-but-self shorthand and a physical IPI to itself.
+ *    multicast, the all-but-self shorthand and a physical IPI to itself,
+ *    the all-including-self shorthand, the physical broadcast 0xff; a
+ *    lowest-priority IPI to logical 0x06 reaches exactly one of vCPUs 1
+ *    and 2; an NMI IPI to physical 2 reaches vCPU 2 alone.
  *    The APs wait in HLT, which the kernel keeps: an IPI wakes them;
  *  - INIT-SIPI-SIPI: an AP left UNINITIALIZED does not run (KVM_RUN
  *    waits for a signal); vCPU 0 sends INIT (assert, deassert) and two
@@ -42,15 +45,22 @@
 #define VEC_MULTI	0x54	/* logical 0x06: vCPUs 1 and 2 */
 #define VEC_ALLBUT	0x55	/* shorthand all excluding self */
 #define VEC_SELF0	0x56	/* physical 0 from vCPU 0 */
-#define VEC_STOP	0x57	/* wakes the APs at the end */
+#define VEC_ALLINC	0x57	/* shorthand all including self */
+#define VEC_BCAST	0x58	/* physical 0xff: broadcast */
+#define VEC_LOWPRI	0x59	/* lowest priority, logical 0x06 */
+#define VEC_STOP	0x5a	/* wakes the APs at the end */
+#define VEC_NMI		2	/* NMI delivery: the vector field is ignored */
 
 struct ipi_case {
 	const char *what;
 	u8 vector;
 	u8 dest;
-	u32 icr;		/* shorthand, destination mode */
+	u32 icr;		/* shorthand, destination and delivery mode */
 	u8 want[NR_VCPUS];	/* deliveries expected per vCPU */
 };
+
+/* Not sent (ICR bit 31 is reserved): want[] names candidates, one gets it. */
+#define ONE_OF		(1u << 31)
 
 static const struct ipi_case cases[] = {
 	{ "physical destination 1", VEC_PHYS1, 1, 0, { 0, 1, 0 } },
@@ -60,6 +70,12 @@ static const struct ipi_case cases[] = {
 	{ "logical (flat) multicast 0x06", VEC_MULTI, 0x06, APIC_DEST_LOGICAL, { 0, 1, 1 } },
 	{ "shorthand all excluding self", VEC_ALLBUT, 0, APIC_DEST_ALLBUT, { 0, 1, 1 } },
 	{ "physical destination 0, the sender itself", VEC_SELF0, 0, 0, { 1, 0, 0 } },
+	{ "shorthand all including self", VEC_ALLINC, 0, APIC_DEST_ALLINC, { 1, 1, 1 } },
+	{ "physical broadcast 0xff", VEC_BCAST, 0xff, 0, { 1, 1, 1 } },
+	/* SDM 10.6.2.4: one of the destinations, whichever the APIC picks */
+	{ "lowest priority, logical 0x06", VEC_LOWPRI, 0x06,
+	  APIC_DEST_LOGICAL | APIC_DM_LOWEST | ONE_OF, { 0, 1, 1 } },
+	{ "NMI, physical destination 2", VEC_NMI, 2, APIC_DM_NMI, { 0, 0, 1 } },
 };
 #define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
 
@@ -69,10 +85,10 @@ volatile u64 ready[NR_VCPUS];
 volatile u64 stop;
 volatile u64 cases_done;
 
-extern const char ipi_stubs[];
+extern const char ipi_stubs[], ipi_nmi_stub[];
 
 /*
- * One 16-byte stub per vector 0x50..0x57 and the spurious vector 0xff
+ * One 16-byte stub per vector 0x50..0x5a and the spurious vector 0xff
  * (last): push %rax, load the vector,
  * jump to the common part, which counts the vector in the row of the
  * APIC ID read from the xAPIC's ID register, then writes EOI.
@@ -94,12 +110,25 @@ asm("	.pushsection .text\n"
 "	iretq\n"
 "	.balign 16\n"
 "ipi_stubs:\n"
-"	.irp v, 0x50,0x51,0x52,0x53,0x54,0x55,0x56,0x57,0xff\n"
+"	.irp v, 0x50,0x51,0x52,0x53,0x54,0x55,0x56,0x57,0x58,0x59,0x5a,0xff\n"
 "	.balign 16\n"
 "	pushq %rax\n"
 "	movl $\\v, %eax\n"
 "	jmp ipi_common\n"
 "	.endr\n"
+/* NMIs: counted as vector 2, no EOI (an NMI sets no ISR bit: SDM 10.8.4) */
+"ipi_nmi_stub:\n"
+"	pushq %rax\n"
+"	pushq %rcx\n"
+"	movl $0xfee00020, %ecx\n"
+"	movl (%rcx), %ecx\n"
+"	shrl $24, %ecx\n"
+"	andl $7, %ecx\n"
+"	shlq $8, %rcx\n"
+"	lock incq hits+16(,%rcx,8)\n"
+"	popq %rcx\n"
+"	popq %rax\n"
+"	iretq\n"
 "	.popsection\n");
 
 #define STUB(vector)	(ipi_stubs + 16 * ((vector) - VEC_PHYS1))
@@ -123,12 +152,15 @@ static void guest_ap(u64 id)
 
 static bool guest_hits_reached(const struct ipi_case *c)
 {
+	u64 sum = 0;
 	int i;
 
-	for (i = 0; i < NR_VCPUS; i++)
-		if (hits[i][c->vector] < c->want[i])
+	for (i = 0; i < NR_VCPUS; i++) {
+		sum += hits[i][c->vector];
+		if (!(c->icr & ONE_OF) && hits[i][c->vector] < c->want[i])
 			return false;
-	return true;
+	}
+	return !(c->icr & ONE_OF) || sum;
 }
 
 static void guest_bsp(void)
@@ -144,7 +176,8 @@ static void guest_bsp(void)
 	for (n = 0; n < NR_CASES; n++) {
 		const struct ipi_case *c = &cases[n];
 
-		xapic_send_ipi(c->dest, c->icr | APIC_INT_ASSERT | APIC_DM_FIXED | c->vector);
+		xapic_send_ipi(c->dest, (c->icr & ~ONE_OF) | APIC_INT_ASSERT |
+				   APIC_DM_FIXED | c->vector);
 		for (i = 0; i < SPIN_LIMIT && !guest_hits_reached(c); i++)
 			asm volatile("pause" ::: "memory");
 		/* time for a delivery to a vCPU not named */
@@ -333,6 +366,7 @@ static void test_fixed_ipis(void)
 		for (v = VEC_PHYS1; v <= VEC_STOP; v++)
 			vcpu_set_idt_gate(t[i].vcpu, v, STUB(v));
 		vcpu_set_idt_gate(t[i].vcpu, 0xff, STUB_SPURIOUS);	/* counted, in vain */
+		vcpu_set_idt_gate(t[i].vcpu, VEC_NMI, ipi_nmi_stub);
 		before[i] = get_mp_state(t[i].vcpu);
 		if (i) {
 			set_ok &= !ioctl(t[i].vcpu->fd, HV_SET_MP_STATE, &mp) &&
@@ -360,12 +394,24 @@ static void test_fixed_ipis(void)
 	for (n = 0; n < NR_CASES; n++) {
 		const struct ipi_case *c = &cases[n];
 		bool exact = true;
+		u64 sum = 0;
 
-		for (i = 0; i < MAX_APIC_ID; i++)
-			exact &= h[i][c->vector] == (i < NR_VCPUS ? c->want[i] : 0);
+		for (i = 0; i < MAX_APIC_ID; i++) {
+			sum += h[i][c->vector];
+			if (c->icr & ONE_OF)
+				exact &= i < NR_VCPUS && c->want[i] ? h[i][c->vector] <= 1 :
+					 !h[i][c->vector];
+			else
+				exact &= h[i][c->vector] == (i < NR_VCPUS ? c->want[i] : 0);
+		}
+		if (c->icr & ONE_OF)
+			exact &= sum == 1;
 		ktap_result(exact && *guest_var(vm, cases_done) > n,
-			    "fixed IPI, %s, vector %#x: exactly the vCPUs named, once (vCPUs 0/1/2 got it %llu/%llu/%llu times)",
-			    c->what, c->vector, (unsigned long long)h[0][c->vector],
+			    "IPI, %s, vector %#x: %s (vCPUs 0/1/2 got it %llu/%llu/%llu times)",
+			    c->what, c->vector,
+			    (c->icr & ONE_OF) ? "exactly one of the vCPUs named, once" :
+			    "exactly the vCPUs named, once",
+			    (unsigned long long)h[0][c->vector],
 			    (unsigned long long)h[1][c->vector],
 			    (unsigned long long)h[2][c->vector]);
 	}

@@ -36,6 +36,7 @@
 #define APIC_IRR		0x200
 #define APIC_ICR		0x300
 #define  APIC_DM_FIXED		0x000
+#define  APIC_DM_LOWEST		0x100
 #define  APIC_DM_NMI		0x400
 #define  APIC_DM_INIT		0x500
 #define  APIC_DM_STARTUP	0x600

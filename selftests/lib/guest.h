@@ -114,6 +114,20 @@ static inline __attribute__((always_inline)) u64 rdmsr(u32 msr)
 	return lo | ((u64)hi << 32);
 }
 
+static inline __attribute__((always_inline)) void guest_write_msr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32))
+		     : "memory");
+}
+
+static inline __attribute__((always_inline)) u64 guest_read_tsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return lo | ((u64)hi << 32);
+}
+
 static inline __attribute__((always_inline)) u64 read_cr0(void)
 {
 	u64 v;
