@@ -220,6 +220,7 @@ struct hv_vcpu {
 	bool l1d_flush;			/* [v] flush before entry (core/spec.c) */
 	u64 db[4], dr6, dr7;		/* [v] debug registers (core/dr.c) */
 	void *xsave;			/* [v] guest FPU/SSE/AVX state */
+	struct hv_mmu_cache mmu_cache;	/* [v] table pages for its faults */
 
 	/*
 	 * HV_SET_CPUID2's table (kvmalloc'ed, NULL until set) and what the

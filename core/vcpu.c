@@ -394,6 +394,7 @@ void hv_vcpu_free(struct hv_vcpu *vcpu)
 	hv_vcpu_irqchip_free(vcpu);
 	hv_ops->vcpu_free(vcpu);
 	hv_cpuid_vcpu_free(vcpu);
+	hv_mmu_cache_free(&vcpu->mmu_cache);
 	hv_fpu_free_guest(vcpu->xsave);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
