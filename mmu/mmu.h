@@ -80,8 +80,9 @@ struct hv_mmu {
 	u64 root_pa;			/* [c] what the hardware is given */
 	unsigned long invalidate_seq;	/* [lock] bumped by each _end */
 	long invalidate_in_progress;	/* [lock] begun and not ended */
-	unsigned long invalidate_start;	/* [lock] while in progress: the */
-	unsigned long invalidate_end;	/* [lock] union of their ranges */
+	/* [lock] while some are in progress, the union of their ranges */
+	unsigned long invalidate_start;
+	unsigned long invalidate_end;
 	unsigned long nr_tables;	/* [lock] table pages, for accounting */
 };
 
