@@ -2,17 +2,26 @@
 /*
  * Guest FPU/SSE/AVX state and XCR0.
  *
- * The guest's extended state lives in a per-vCPU XSAVE buffer and is in
- * the registers only between hv_fpu_enter_guest and hv_fpu_exit_guest,
- * inside a kernel_fpu_begin/end section: the host task's own state was
- * saved by kernel_fpu_begin and comes back on its return to userspace, so
- * neither side ever sees the other's registers.  (KVM's cheaper scheme
- * uses FPU helpers that newer kernels export only to KVM.)
+ * The guest's extended state lives in a kernel fpstate (struct
+ * fpu_guest), the facility the kernel exports for hypervisor modules:
+ * HV_RUN swaps it in as the thread's FPU state on entry and back out on
+ * return (fpu_swap_kvm_fpstate), as KVM's kvm_load_guest_fpu and
+ * kvm_put_guest_fpu do.  In between, the guest's registers stay loaded
+ * across every exit handled in the kernel; whatever needs the FPU
+ * meanwhile saves them where the kernel saves any task's state, in that
+ * fpstate: a context switch, or kernel_fpu_begin (a softirq's crypto,
+ * say), which then set TIF_NEED_FPU_LOAD, and the next entry restores
+ * them first (switch_fpu_return).  The task's own state waits, saved, in
+ * its fpstate, and comes back before HV_RUN returns, so neither side ever
+ * sees the other's registers.  (Before, hv saved and restored the
+ * guest's state around every entry inside kernel_fpu_begin/end: two
+ * XSAVE-sized transfers per exit, even for a CPUID.)
  *
- * XCR0 is switched to the guest's value only around the entry itself.
- * Some hardware, and QEMU's emulated SVM, cannot intercept XSETBV, so
- * the guest's XCR0 is read back after every exit and the host's written
- * again.
+ * XCR0 is switched to the guest's value only around the entry itself,
+ * with interrupts off, so the kernel always saves and restores with the
+ * host's.  Some hardware, and QEMU's emulated SVM, cannot intercept
+ * XSETBV, so the guest's XCR0 is read back after every exit and the
+ * host's written again.
  */
 #define pr_fmt(fmt) "hv: " fmt
 
@@ -44,8 +53,7 @@
 #define HV_XSAVE_LEGACY_AND_HEADER	(512 + 64)
 
 static u64 hv_host_xcr0;
-static u64 hv_xsave_mask;	/* components saved for a guest */
-static unsigned int hv_xsave_order;
+static u64 hv_xsave_mask;	/* components a guest's XCR0 may hold */
 static u32 hv_mxcsr_mask;	/* MXCSR bits the CPU implements */
 
 /* Each saved component's size, offset and 64-byte alignment (SDM 13.2). */
@@ -87,9 +95,6 @@ int hv_fpu_init(void)
 	}
 	hv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	hv_xsave_mask = hv_host_xcr0 & HV_XFEATURES_GUEST;
-	/* SDM 13.2: EBX is the size the components enabled in XCR0 need. */
-	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
-	hv_xsave_order = get_order(ebx);
 	for (i = 2; i < 64; i++) {
 		if (!(hv_xsave_mask & BIT_ULL(i)))
 			continue;
@@ -200,57 +205,44 @@ out:
 }
 
 /* A guest's initial state: x87 and SSE in their reset configuration. */
-void *hv_fpu_alloc_guest(void)
+int hv_fpu_vcpu_init(struct hv_vcpu *vcpu)
 {
-	struct fxregs_state *fx;
-
-	fx = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
-				      hv_xsave_order);
-	if (!fx)
-		return NULL;
-	fx->cwd = 0x37f;	/* SDM 9.1.1 */
-	fx->mxcsr = 0x1f80;	/* SDM 10.2.3.1 */
-	/* XSTATE_BV = 0: XRSTOR puts every component in its init state. */
-	return fx;
+	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+		return -ENOMEM;
+	return 0;
 }
 
-void hv_fpu_free_guest(void *xsave)
+void hv_fpu_vcpu_free(struct hv_vcpu *vcpu)
 {
-	if (xsave)
-		free_pages((unsigned long)xsave, hv_xsave_order);
+	if (vcpu->guest_fpu.fpstate)
+		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 }
 
-static inline void hv_xrstor(void *buf, u64 mask)
+/*
+ * HV_RUN's start and end (preemptible): the guest's state becomes the
+ * thread's, the task's own is saved until hv_fpu_put_guest.  Every
+ * return from HV_RUN goes through hv_fpu_put_guest, so the task never
+ * reaches userspace, a signal frame or a core dump with the guest's
+ * registers.
+ */
+void hv_fpu_load_guest(struct hv_vcpu *vcpu)
 {
-	asm volatile("xrstor64 %0"
-		     : : "m" (*(u8 *)buf), "a" ((u32)mask),
-		       "d" ((u32)(mask >> 32))
-		     : "memory");
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 }
 
-static inline void hv_xsave(void *buf, u64 mask)
+void hv_fpu_put_guest(struct hv_vcpu *vcpu)
 {
-	asm volatile("xsave64 %0"
-		     : "+m" (*(u8 *)buf)
-		     : "a" ((u32)mask), "d" ((u32)(mask >> 32))
-		     : "memory");
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 }
 
-/* Around each entry; disables preemption like kernel_fpu_begin. */
-void hv_fpu_begin(void)
-{
-	kernel_fpu_begin_mask(0);
-}
-
-void hv_fpu_end(void)
-{
-	kernel_fpu_end();
-}
-
-/* Interrupts off, inside hv_fpu_begin: load the guest's registers. */
+/* Interrupts off, between hv_fpu_load_guest and hv_fpu_put_guest. */
 void hv_fpu_enter_guest(struct hv_vcpu *vcpu)
 {
-	hv_xrstor(vcpu->xsave, hv_xsave_mask);
+	lockdep_assert_irqs_disabled();
+	/* Saved since (preemption, kernel_fpu_begin): load them again. */
+	fpregs_assert_state_consistent();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	if (vcpu->xcr0 != hv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 }
@@ -259,31 +251,61 @@ void hv_fpu_exit_guest(struct hv_vcpu *vcpu)
 {
 	u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 
+	lockdep_assert_irqs_disabled();
 	/* Only a subset of what the host saves for guests is kept. */
 	if ((xcr0 & ~hv_xsave_mask) == 0 && (xcr0 & XFEATURE_MASK_FP))
 		vcpu->xcr0 = xcr0;
 	if (xcr0 != hv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, hv_host_xcr0);
-	hv_xsave(vcpu->xsave, hv_xsave_mask);
 }
 
 /* ---- the userspace ABI: HV_GET/SET_FPU, HV_GET/SET_XSAVE, HV_GET_XSAVE2 ---- */
 
 /*
  * The uABI's XSAVE area (struct hv_xsave) is in the standard format, each
- * component at its CPUID.(0xd, i).EBX offset, and so is the guest's
- * buffer here: XSAVE64 writes it (KVM converts from the kernel's own,
- * possibly compacted, XSAVES format instead).  The buffer keeps an
- * invariant that lets the ioctls read and write it directly: every
- * component hv offers holds its values, its initial values when the
- * guest does not use it, whatever XSTATE_BV says.  XSAVE writes every
- * requested component (it has no init optimization, unlike XSAVEOPT,
- * XSAVEC and XSAVES: SDM Vol. 1, 13.7), the buffer starts in the init
- * configuration, and the ioctls below write initial values for the
- * components they mark unused.  MXCSR is loaded by XRSTOR from the
- * buffer whatever XSTATE_BV says (standard form, SDM Vol. 1, 13.8.1), so
- * the buffer's MXCSR is always the guest's.
+ * component at its CPUID.(0xd, i).EBX offset; the kernel's fpstate may be
+ * compacted (XSAVES), and its components not in use hold stale bytes.
+ * So the ioctls work on an image in the standard format
+ * (hv_fpu_get_image), in which every component hv offers holds its
+ * values, its initial values when the guest does not use it, whatever
+ * XSTATE_BV says: the kernel's conversion writes initial values for the
+ * components not in use.  MXCSR is taken from the fpstate itself: every
+ * form of XSAVE stores it when SSE or AVX is requested, in use or not
+ * (SDM Vol. 1, 13.7, 13.10, 13.11), and the kernel's conversion reports
+ * the initial MXCSR when neither is in use, which would lose a guest's
+ * rounding mode.  An image goes back (hv_fpu_put_image) with SSE in
+ * XSTATE_BV when its MXCSR is not the initial one, so that XRSTOR(S)
+ * loads it in either form, and the fpstate's MXCSR written too.
  */
+
+static void hv_fpu_get_image(struct hv_vcpu *vcpu, struct xregs_state *img)
+{
+	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, img,
+				       hv_fpu_uabi_size(),
+				       hv_fpu_guest_xfeatures(), 0);
+	img->i387.mxcsr = vcpu->guest_fpu.fpstate->regs.xsave.i387.mxcsr;
+}
+
+static int hv_fpu_put_image(struct hv_vcpu *vcpu, struct xregs_state *img)
+{
+	u32 pkru = 0;	/* PKRU is never offered (core/cpuid.c) */
+	int r;
+
+	img->header.xfeatures &= hv_fpu_guest_xfeatures();
+	if (img->i387.mxcsr != MXCSR_DEFAULT)
+		img->header.xfeatures |= XFEATURE_MASK_SSE;
+	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, img,
+					   hv_fpu_guest_xfeatures(), &pkru);
+	if (!r)
+		vcpu->guest_fpu.fpstate->regs.xsave.i387.mxcsr =
+			img->i387.mxcsr;
+	return r;
+}
+
+static struct xregs_state *hv_fpu_image_alloc(void)
+{
+	return kvzalloc(hv_fpu_uabi_size(), GFP_KERNEL_ACCOUNT);
+}
 
 #define HV_FCW_INIT		0x37f	/* SDM Vol. 1, 8.1.5 */
 #define HV_LEGACY_X87_HEAD	offsetof(struct fxregs_state, mxcsr)
@@ -308,13 +330,17 @@ static void *hv_xstate_addr(const void *area, int i)
  */
 long hv_vcpu_get_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
 {
-	const struct fxregs_state *fx = vcpu->xsave;
+	struct xregs_state *xs;
+	struct fxregs_state *fx;
 	struct hv_fpu *fpu;
-	long r = 0;
+	long r = -ENOMEM;
 
+	xs = hv_fpu_image_alloc();
 	fpu = kzalloc(sizeof(*fpu), GFP_KERNEL_ACCOUNT);
-	if (!fpu)
-		return -ENOMEM;
+	if (!xs || !fpu)
+		goto out;
+	hv_fpu_get_image(vcpu, xs);
+	fx = &xs->i387;
 	memcpy(fpu->fpr, fx->st_space, sizeof(fpu->fpr));
 	fpu->fcw = fx->cwd;
 	fpu->fsw = fx->swd;
@@ -323,9 +349,12 @@ long hv_vcpu_get_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
 	fpu->last_ip = fx->rip;
 	fpu->last_dp = fx->rdp;
 	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
+	r = 0;
 	if (copy_to_user(arg, fpu, sizeof(*fpu)))
 		r = -EFAULT;
+out:
 	kfree(fpu);
+	kvfree(xs);
 	return r;
 }
 
@@ -335,13 +364,20 @@ long hv_vcpu_get_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
  */
 long hv_vcpu_set_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
 {
-	struct xregs_state *xs = vcpu->xsave;
-	struct fxregs_state *fx = &xs->i387;
+	struct xregs_state *xs;
+	struct fxregs_state *fx;
 	struct hv_fpu *fpu;
+	long r;
 
 	fpu = memdup_user(arg, sizeof(*fpu));
 	if (IS_ERR(fpu))
 		return PTR_ERR(fpu);
+	r = -ENOMEM;
+	xs = hv_fpu_image_alloc();
+	if (!xs)
+		goto out;
+	hv_fpu_get_image(vcpu, xs);
+	fx = &xs->i387;
 	memcpy(fx->st_space, fpu->fpr, sizeof(fpu->fpr));
 	fx->cwd = fpu->fcw;
 	fx->swd = fpu->fsw;
@@ -351,8 +387,11 @@ long hv_vcpu_set_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
 	fx->rdp = fpu->last_dp;
 	memcpy(fx->xmm_space, fpu->xmm, sizeof(fx->xmm_space));
 	xs->header.xfeatures |= XFEATURE_MASK_FPSSE;
+	r = hv_fpu_put_image(vcpu, xs);
+out:
+	kvfree(xs);
 	kfree(fpu);
-	return 0;
+	return r;
 }
 
 /*
@@ -367,21 +406,22 @@ long hv_vcpu_set_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg)
  */
 long hv_vcpu_get_xsave(struct hv_vcpu *vcpu, void __user *arg)
 {
-	const struct xregs_state *xs = vcpu->xsave;
 	u32 size = hv_fpu_uabi_size();
-	struct xregs_state *u;
+	struct xregs_state *u, *xs;
 	u64 xfeatures;
-	long r = 0;
+	long r = -ENOMEM;
 	int i;
 
+	xs = hv_fpu_image_alloc();
+	u = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!xs || !u)
+		goto out;
+	hv_fpu_get_image(vcpu, xs);
 	xfeatures = xs->header.xfeatures &
 		    (vcpu->xcr0_allowed | XFEATURE_MASK_FPSSE);
 	if (xs->i387.mxcsr != MXCSR_DEFAULT)
 		xfeatures |= XFEATURE_MASK_SSE;
 
-	u = kvzalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!u)
-		return -ENOMEM;
 	if (xfeatures & XFEATURE_MASK_FP) {
 		memcpy(&u->i387, &xs->i387, HV_LEGACY_X87_HEAD);
 		memcpy(u->i387.st_space, xs->i387.st_space,
@@ -399,9 +439,12 @@ long hv_vcpu_get_xsave(struct hv_vcpu *vcpu, void __user *arg)
 		if (xfeatures & hv_fpu_guest_xfeatures() & BIT_ULL(i))
 			memcpy(hv_xstate_addr(u, i), hv_xstate_addr(xs, i),
 			       hv_xstate[i].size);
+	r = 0;
 	if (copy_to_user(arg, u, size))
 		r = -EFAULT;
+out:
 	kvfree(u);
+	kvfree(xs);
 	return r;
 }
 
@@ -415,8 +458,7 @@ long hv_vcpu_get_xsave(struct hv_vcpu *vcpu, void __user *arg)
  */
 long hv_vcpu_set_xsave(struct hv_vcpu *vcpu, const void __user *arg)
 {
-	struct xregs_state *xs = vcpu->xsave;
-	struct xregs_state *u;
+	struct xregs_state *u, *xs = NULL;
 	u64 xfeatures;
 	long r = -EINVAL;
 	int i;
@@ -433,6 +475,11 @@ long hv_vcpu_set_xsave(struct hv_vcpu *vcpu, const void __user *arg)
 	if ((xfeatures & (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM)) &&
 	    (u->i387.mxcsr & ~hv_mxcsr_mask))
 		goto out;
+	r = -ENOMEM;
+	xs = hv_fpu_image_alloc();
+	if (!xs)
+		goto out;
+	hv_fpu_get_image(vcpu, xs);
 
 	if (xfeatures & XFEATURE_MASK_FP) {
 		memcpy(&xs->i387, &u->i387, HV_LEGACY_X87_HEAD);
@@ -462,8 +509,9 @@ long hv_vcpu_set_xsave(struct hv_vcpu *vcpu, const void __user *arg)
 			memset(hv_xstate_addr(xs, i), 0, hv_xstate[i].size);
 	}
 	xs->header.xfeatures = xfeatures;
-	r = 0;
+	r = hv_fpu_put_image(vcpu, xs);
 out:
+	kvfree(xs);
 	kvfree(u);
 	return r;
 }

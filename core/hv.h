@@ -17,6 +17,7 @@
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
+#include <asm/fpu/types.h>
 
 #include <uapi/linux/hv.h>
 
@@ -228,7 +229,8 @@ struct hv_vcpu {
 	u64 spec_ctrl;			/* [v] IA32_SPEC_CTRL (0: not offered) */
 	bool l1d_flush;			/* [v] flush before entry (core/spec.c) */
 	u64 db[4], dr6, dr7;		/* [v] debug registers (core/dr.c) */
-	void *xsave;			/* [v] guest FPU/SSE/AVX state */
+	struct fpu_guest guest_fpu;	/* [v] FPU/SSE/AVX (core/fpu.c) */
+	struct hv_mmu_cache mmu_cache;	/* [v] tables for faults (mmu/) */
 
 	/*
 	 * HV_SET_CPUID2's table (kvmalloc'ed, NULL until set) and what the
@@ -481,12 +483,12 @@ u32 hv_fpu_xstate_size(u64 xfeatures, bool compacted);
 int hv_set_xcr(struct hv_vcpu *vcpu, u32 index, u64 value);
 long hv_vcpu_get_xcrs(struct hv_vcpu *vcpu, struct hv_xcrs __user *arg);
 long hv_vcpu_set_xcrs(struct hv_vcpu *vcpu, struct hv_xcrs __user *arg);
-void *hv_fpu_alloc_guest(void);
-void hv_fpu_free_guest(void *xsave);
+int hv_fpu_vcpu_init(struct hv_vcpu *vcpu);
+void hv_fpu_vcpu_free(struct hv_vcpu *vcpu);
+void hv_fpu_load_guest(struct hv_vcpu *vcpu);	/* HV_RUN's start */
+void hv_fpu_put_guest(struct hv_vcpu *vcpu);	/* HV_RUN's end */
 void hv_fpu_enter_guest(struct hv_vcpu *vcpu);	/* irqs off */
 void hv_fpu_exit_guest(struct hv_vcpu *vcpu);	/* irqs off */
-void hv_fpu_begin(void);
-void hv_fpu_end(void);
 u32 hv_fpu_uabi_size(void);
 long hv_vcpu_get_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg);
 long hv_vcpu_set_fpu(struct hv_vcpu *vcpu, struct hv_fpu __user *arg);

@@ -192,7 +192,12 @@ int hv_set_memory_region(struct hv_vm *vm,
 		goto out;
 
 	rcu_assign_pointer(vm->memslots, new);
-	synchronize_srcu(&vm->srcu);
+	/*
+	 * Expedited, as KVM's memslot updates: SRCU sends no IPIs, it only
+	 * polls the readers without the delays a normal grace period
+	 * batches callbacks with, which a VMM would wait out per update.
+	 */
+	synchronize_srcu_expedited(&vm->srcu);
 	/* No fault can now see the old slot: drop what it mapped. */
 	if (unmap)
 		hv_vm_zap_gfn_range(vm, gone.base_gfn,

@@ -55,7 +55,7 @@ static int hv_mn_invalidate_range_start(struct mmu_notifier *mn,
 {
 	struct hv_vm *vm = mn_to_vm(mn);
 
-	hv_mmu_invalidate_begin(&vm->mmu);
+	hv_mmu_invalidate_begin(&vm->mmu, range->start, range->end);
 	/*
 	 * The host may free the pages as soon as this returns: every vCPU
 	 * must have left the guest (and so stopped using stale TLB
@@ -80,8 +80,10 @@ static void hv_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct hv_vm *vm = mn_to_vm(mn);
 
+	hv_mmu_invalidate_begin(&vm->mmu, 0, ULONG_MAX);
 	if (hv_mmu_zap_range(&vm->mmu, 0, hv_mmu_max_gfn(&vm->mmu), true))
 		hv_vm_kick_all(vm, HV_REQ_TLB_FLUSH);
+	hv_mmu_invalidate_end(&vm->mmu);
 }
 
 static const struct mmu_notifier_ops hv_mmu_notifier_ops = {

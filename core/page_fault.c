@@ -14,6 +14,7 @@
 
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/clock.h>
 #include <asm/io.h>
 
 #include "hv.h"
@@ -85,6 +86,7 @@ int hv_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write)
 	u64 gfn = gpa >> PAGE_SHIFT;
 	unsigned long hva, seq;
 	unsigned int prot;
+	u64 t0;
 	struct page *page;
 	bool writable;
 	int r, idx;
@@ -101,7 +103,9 @@ int hv_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write)
 	writable = !(slot->flags & HV_MEM_READONLY);
 
 	seq = hv_mmu_fault_begin(&vm->mmu);
+	t0 = local_clock();
 	r = hv_get_host_page(hva, write, &writable, &page);
+	vcpu->stats.npf_host_ns += local_clock() - t0;
 	if (r)
 		goto out_srcu;
 	/* The page is busy (its lock is taken): let the guest fault again. */
@@ -110,8 +114,11 @@ int hv_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write)
 		goto out_put;
 
 	prot = HV_PROT_READ | HV_PROT_EXEC | (writable ? HV_PROT_WRITE : 0);
-	r = hv_mmu_map(&vm->mmu, gfn, page_to_phys(page), prot, seq);
-	if (!r)
+	r = hv_mmu_map(&vm->mmu, &vcpu->mmu_cache, gfn, hva, page_to_phys(page),
+		       prot, seq);
+	if (r == -EAGAIN)
+		vcpu->stats.npf_retries++;
+	if (!r || r == -EAGAIN)
 		r = HV_FAULT_RETRY;
 out_put:
 	put_page(page);

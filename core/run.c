@@ -168,23 +168,25 @@ static int hv_vcpu_handle_exit(struct hv_vcpu *vcpu)
 
 /*
  * One entry into the guest, the same sequence for every backend: the
- * guest's FPU state goes in with preemption off; the handshake with
+ * guest's FPU registers, loaded since HV_RUN began (core/fpu.c), are
+ * reloaded first if something saved them meanwhile; the handshake with
  * requesters (hv_vcpu_enter_guest_mode) happens with interrupts off, so
  * a kick either is seen here or finds the vCPU in the guest; the event
  * to deliver is chosen after the handshake (core/event.c), so that an
  * abandoned entry leaves it queued; and a host interrupt that made the
  * guest exit is taken as soon as interrupts are on again, before the
- * exit is handled.
+ * exit is handled, with preemption still off so that the thread cannot
+ * be switched out while it counts as in the guest.
  */
 static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 {
 	int r;
 
-	hv_fpu_begin();				/* also disables preemption */
+	preempt_disable();
 	local_irq_disable();
 	if (!hv_vcpu_enter_guest_mode(vcpu)) {
 		local_irq_enable();
-		hv_fpu_end();
+		preempt_enable();
 		return 1;	/* the loop handles what stopped us */
 	}
 	hv_guest_timing_enter_irqoff();
@@ -212,7 +214,7 @@ static int hv_vcpu_enter_guest(struct hv_vcpu *vcpu)
 	local_irq_disable();
 	hv_guest_timing_exit_irqoff();
 	local_irq_enable();
-	hv_fpu_end();
+	preempt_enable();
 	if (r)
 		return r;
 	return hv_vcpu_handle_exit(vcpu);
@@ -274,7 +276,10 @@ int hv_vcpu_run(struct hv_vcpu *vcpu)
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
 
+	/* The guest's FPU state stays loaded across in-kernel exits. */
+	hv_fpu_load_guest(vcpu);
 	r = __hv_vcpu_run(vcpu);
+	hv_fpu_put_guest(vcpu);
 	hv_event_post_run(vcpu);
 
 	if (vcpu->sigset_active)

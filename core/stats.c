@@ -71,7 +71,7 @@ enum {
 
 /* A vCPU's values: struct hv_vcpu_stats, all u64. */
 #define HV_VCPU_NR_VALUES	(sizeof(struct hv_vcpu_stats) / sizeof(u64))
-#define HV_VCPU_NR_DESCS	(3 + 2 * HV_NR_EXIT_STATS + 7)
+#define HV_VCPU_NR_DESCS	(5 + 2 * HV_NR_EXIT_STATS + 7)
 
 static void hv_desc(struct hv_stats_desc_named *d, u32 flags, s16 exponent,
 		    size_t offset, const char *fmt, const char *name)
@@ -112,6 +112,12 @@ static u32 hv_stats_descs(struct hv_stats_desc_named *d, bool vcpu)
 	hv_desc(&d[n++], HV_COUNTER, 0,
 		offsetof(struct hv_vcpu_stats, userspace_exits), "%s",
 		"userspace_exits");
+	hv_desc(&d[n++], HV_COUNTER, 0,
+		offsetof(struct hv_vcpu_stats, npf_retries), "%s",
+		"npf_retries");
+	hv_desc(&d[n++], HV_TIME_NS, -9,
+		offsetof(struct hv_vcpu_stats, npf_host_ns), "%s",
+		"npf_host_ns");
 	for (i = 0; i < HV_NR_EXIT_STATS; i++)
 		hv_desc(&d[n++], HV_COUNTER, 0,
 			offsetof(struct hv_vcpu_stats, count) + i * 8,

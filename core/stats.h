@@ -46,6 +46,8 @@ struct hv_vcpu_stats {
 	u64 exits;			/* handled exits, all reasons */
 	u64 exit_ns;			/* time in all handlers */
 	u64 userspace_exits;		/* handled exits that left HV_RUN */
+	u64 npf_retries;		/* faults raced by an invalidation */
+	u64 npf_host_ns;		/* faults' time getting the host page */
 	u64 count[HV_NR_EXIT_STATS];	/* exits per reason */
 	u64 ns[HV_NR_EXIT_STATS];	/* handler time per reason */
 	/* Halting, in KVM's names and meanings (core/halt_poll.c) */

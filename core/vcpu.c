@@ -398,7 +398,8 @@ void hv_vcpu_free(struct hv_vcpu *vcpu)
 	hv_vcpu_irqchip_free(vcpu);
 	hv_ops->vcpu_free(vcpu);
 	hv_cpuid_vcpu_free(vcpu);
-	hv_fpu_free_guest(vcpu->xsave);
+	hv_mmu_cache_free(&vcpu->mmu_cache);
+	hv_fpu_vcpu_free(vcpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
@@ -442,8 +443,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	vcpu->xsave = hv_fpu_alloc_guest();
-	if (!vcpu->run || !vcpu->pio_data || !vcpu->xsave)
+	if (!vcpu->run || !vcpu->pio_data || hv_fpu_vcpu_init(vcpu))
 		goto err_free;
 	r = hv_ops->vcpu_create(vcpu);
 	if (r)
@@ -493,7 +493,7 @@ err_unlock:
 	hv_vcpu_free(vcpu);
 	return r;
 err_free:
-	hv_fpu_free_guest(vcpu->xsave);
+	hv_fpu_vcpu_free(vcpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

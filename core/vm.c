@@ -131,7 +131,10 @@ void hv_vcpu_kick(struct hv_vcpu *vcpu, int req)
 
 /*
  * Guest frames [start, end) lost their backing (a memslot went or moved):
- * drop their mappings, and make sure no vCPU still uses them.
+ * drop their mappings, and make sure no vCPU still uses them.  No
+ * invalidation is needed around the zap: the caller waited for the SRCU
+ * grace period after unpublishing the slot, so no fault can still map
+ * the range (core/memslot.c).
  */
 void hv_vm_zap_gfn_range(struct hv_vm *vm, u64 start, u64 end)
 {

@@ -24,18 +24,17 @@
 #define PT_INDEX(gfn, level) \
 	(((gfn) >> PT_SHIFT(level)) & (PT_ENTRIES - 1))
 
-/*
- * Table pages allocated before taking mmu->lock (a spinlock), so that a
- * walk that needs new tables never allocates under it.
- */
-struct hv_mmu_cache {
-	int nr;
-	u64 *tables[HV_PT_MAX_LEVELS - 1];
-};
+/* ---- the per-vCPU cache of table pages ---- */
 
-static int hv_mmu_cache_fill(struct hv_mmu_cache *c, int levels)
+/*
+ * Top @c up to what one mapping can consume: a table for every level
+ * above the leaves.  GFP_KERNEL may sleep and reclaim, so this runs
+ * before mmu->lock is taken; the pages wait in @c until a walk finds a
+ * table missing, which is rare once the guest's memory is mapped.
+ */
+int hv_mmu_cache_topup(struct hv_mmu *mmu, struct hv_mmu_cache *c)
 {
-	while (c->nr < levels - 1) {
+	while (c->nr < mmu->levels - 1) {
 		u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 		if (!t)
@@ -45,7 +44,7 @@ static int hv_mmu_cache_fill(struct hv_mmu_cache *c, int levels)
 	return 0;
 }
 
-static void hv_mmu_cache_free(struct hv_mmu_cache *c)
+void hv_mmu_cache_free(struct hv_mmu_cache *c)
 {
 	while (c->nr)
 		free_page((unsigned long)c->tables[--c->nr]);
@@ -85,37 +84,58 @@ unsigned long hv_mmu_fault_begin(struct hv_mmu *mmu)
 
 	/*
 	 * The sequence before the host page tables: pairs with the
-	 * increment under mmu->lock that precedes every zap.
+	 * increment under mmu->lock in hv_mmu_invalidate_end, which
+	 * follows the host's change of its page tables.
 	 */
 	smp_rmb();
 	return seq;
 }
 
-int hv_mmu_map(struct hv_mmu *mmu, u64 gfn, u64 page_pa, unsigned int prot,
+/*
+ * Whether a fault that read @seq and found its page at host address
+ * @hva may have a stale page: an invalidation covering @hva is in
+ * progress (its zap may already be done, and the host's tables still be
+ * changing), or some invalidation ended since @seq was read (and may
+ * have covered @hva: its range is forgotten).  An invalidation of other
+ * addresses that is still going does not stop the fault (KVM's
+ * mmu_invalidate_retry_hva): with the guest's whole memory behind one
+ * slot, retrying on every invalidation made pages fault again and again
+ * while the host worked on unrelated ranges.
+ */
+static bool hv_mmu_fault_stale(const struct hv_mmu *mmu, unsigned long hva,
+			       unsigned long seq)
+{
+	lockdep_assert_held(&mmu->lock);
+	if (mmu->invalidate_in_progress &&
+	    hva >= mmu->invalidate_start && hva < mmu->invalidate_end)
+		return true;
+	return mmu->invalidate_seq != seq;
+}
+
+int hv_mmu_map(struct hv_mmu *mmu, struct hv_mmu_cache *cache, u64 gfn,
+	       unsigned long hva, u64 page_pa, unsigned int prot,
 	       unsigned long seq)
 {
-	struct hv_mmu_cache cache = { 0 };
 	u64 *pte;
 	int r;
 
 	/* The core bounds guest frames by the memslots; never trust it. */
 	if (WARN_ON_ONCE(gfn >= mmu->max_gfn))
 		return -EFAULT;
-	r = hv_mmu_cache_fill(&cache, mmu->levels);
+	r = hv_mmu_cache_topup(mmu, cache);
 	if (r)
-		goto out;
+		return r;
 
 	spin_lock(&mmu->lock);
-	/* The host mapping changed under the fault: let the guest retry. */
-	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq)
+	if (hv_mmu_fault_stale(mmu, hva, seq)) {
+		r = -EAGAIN;
 		goto out_unlock;
-	pte = hv_mmu_walk_alloc(mmu, gfn, &cache);
+	}
+	pte = hv_mmu_walk_alloc(mmu, gfn, cache);
 	if (pte)
 		WRITE_ONCE(*pte, mmu->fmt->make_leaf(page_pa, prot));
 out_unlock:
 	spin_unlock(&mmu->lock);
-out:
-	hv_mmu_cache_free(&cache);
 	return r;
 }
 
@@ -153,8 +173,9 @@ static bool hv_mmu_zap_table(struct hv_mmu *mmu, u64 *table, int level,
 		 * A huge guest has millions of entries: let others run
 		 * between tables.  Tables are never freed before
 		 * hv_mmu_destroy, so this walk's pointers stay valid, and
-		 * faults cannot re-map the range meanwhile (the sequence
-		 * moved, and the notifier holds invalidate_in_progress).
+		 * faults cannot re-map the range meanwhile (the caller holds
+		 * an invalidation covering it, or no fault can reach it any
+		 * more: see hv_mmu_zap_range in mmu.h).
 		 */
 		if (may_sleep && level == 2)
 			cond_resched_lock(&mmu->lock);
@@ -170,27 +191,44 @@ bool hv_mmu_zap_range(struct hv_mmu *mmu, u64 start, u64 end, bool may_sleep)
 	if (!mmu->root || start >= end)
 		return false;
 	spin_lock(&mmu->lock);
-	/* A fault that looked up its page before this must not map it. */
-	mmu->invalidate_seq++;
 	flush = hv_mmu_zap_table(mmu, mmu->root, mmu->levels, 0, start, end,
 				 may_sleep);
 	spin_unlock(&mmu->lock);
 	return flush;
 }
 
-void hv_mmu_invalidate_begin(struct hv_mmu *mmu)
+/*
+ * The ranges of the invalidations in progress are merged into one, as
+ * KVM does: concurrent invalidations are rare, and a range too wide only
+ * makes a fault retry.  The sequence moves at the end, not here: a fault
+ * that overlaps an invalidation of another range maps its page.
+ */
+void hv_mmu_invalidate_begin(struct hv_mmu *mmu, unsigned long start,
+			     unsigned long end)
 {
 	spin_lock(&mmu->lock);
+	if (!mmu->invalidate_in_progress) {
+		mmu->invalidate_start = start;
+		mmu->invalidate_end = end;
+	} else {
+		mmu->invalidate_start = min(mmu->invalidate_start, start);
+		mmu->invalidate_end = max(mmu->invalidate_end, end);
+	}
 	mmu->invalidate_in_progress++;
-	mmu->invalidate_seq++;
 	spin_unlock(&mmu->lock);
 }
 
 void hv_mmu_invalidate_end(struct hv_mmu *mmu)
 {
 	spin_lock(&mmu->lock);
+	/*
+	 * A fault that looked up its page before this, while the host's
+	 * tables were changing, must not map it: pairs with the read in
+	 * hv_mmu_fault_begin.
+	 */
 	mmu->invalidate_seq++;
-	mmu->invalidate_in_progress--;
+	if (!WARN_ON_ONCE(mmu->invalidate_in_progress <= 0))
+		mmu->invalidate_in_progress--;
 	spin_unlock(&mmu->lock);
 }
 

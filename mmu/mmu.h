@@ -58,12 +58,18 @@ extern const struct hv_pt_format hv_ept_format;
  *
  * The tables' contents are written under @lock; a table page, once
  * linked, stays until hv_mmu_destroy, so a walker that drops the lock to
- * reschedule may keep its pointers.  The invalidation protocol: a fault
- * reads @invalidate_seq (hv_mmu_fault_begin) before it looks up the host
- * page, and hv_mmu_map installs the mapping only if no invalidation began
- * since and none is in progress.  Every zap bumps the sequence; the MMU
- * notifier also holds @invalidate_in_progress between the start and the
- * end of the host's change.
+ * reschedule may keep its pointers.
+ *
+ * The invalidation protocol (KVM's mmu_invalidate_seq and range): the
+ * host tells its changes by host (VMM) address, between
+ * hv_mmu_invalidate_begin and _end; mmu/ only compares those addresses.
+ * A fault reads @invalidate_seq (hv_mmu_fault_begin) before it looks up
+ * the host page at some address, and hv_mmu_map installs the mapping
+ * only if no invalidation in progress covers that address and none
+ * ended since.  So a page the host is taking away is never mapped after
+ * the invalidation of its address began: either the fault maps it before
+ * the invalidation's zap (which removes it again), or it sees the range,
+ * or it sees the sequence moved.
  */
 struct hv_mmu {
 	spinlock_t lock;		/* see above */
@@ -72,9 +78,23 @@ struct hv_mmu {
 	u64 max_gfn;			/* [c] frames at or above are unmapped */
 	u64 *root;			/* [c] top-level table */
 	u64 root_pa;			/* [c] what the hardware is given */
-	unsigned long invalidate_seq;	/* [lock] */
-	long invalidate_in_progress;	/* [lock] */
+	unsigned long invalidate_seq;	/* [lock] bumped by each _end */
+	long invalidate_in_progress;	/* [lock] begun and not ended */
+	/* [lock] while some are in progress, the union of their ranges */
+	unsigned long invalidate_start;
+	unsigned long invalidate_end;
 	unsigned long nr_tables;	/* [lock] table pages, for accounting */
+};
+
+/*
+ * Zeroed table pages a vCPU keeps for its faults (KVM's
+ * kvm_mmu_memory_cache): filled where allocating may sleep, drawn from
+ * under mmu->lock only when a table is missing, freed with the vCPU.
+ * Used by one thread at a time (the vCPU's).
+ */
+struct hv_mmu_cache {
+	int nr;
+	u64 *tables[HV_PT_MAX_LEVELS - 1];
 };
 
 /*
@@ -93,25 +113,33 @@ static inline u64 hv_mmu_max_gfn(const struct hv_mmu *mmu)
 }
 
 /*
- * The fault path: hv_mmu_fault_begin before looking up the host page;
- * hv_mmu_map then installs @page_pa at @gfn unless the host's mapping
- * changed since.  Returns 0 (mapped, or raced: either way the guest
- * faults again if it must), or -errno.
+ * The fault path: hv_mmu_fault_begin before looking up the host page at
+ * @hva; hv_mmu_map then installs @page_pa at @gfn, taking missing tables
+ * from @cache (topped up first), unless an invalidation may have made
+ * the page stale.  Returns 0 (mapped), -EAGAIN (raced with an
+ * invalidation: the guest faults again), or another -errno.
  */
 unsigned long hv_mmu_fault_begin(struct hv_mmu *mmu);
-int hv_mmu_map(struct hv_mmu *mmu, u64 gfn, u64 page_pa, unsigned int prot,
+int hv_mmu_map(struct hv_mmu *mmu, struct hv_mmu_cache *cache, u64 gfn,
+	       unsigned long hva, u64 page_pa, unsigned int prot,
 	       unsigned long seq);
+int hv_mmu_cache_topup(struct hv_mmu *mmu, struct hv_mmu_cache *c);
+void hv_mmu_cache_free(struct hv_mmu_cache *c);
 
 /*
  * Remove the mappings of guest frames [start, end).  Returns true if a
  * mapping was removed: the caller must flush every vCPU's TLB before the
  * host may reuse those pages.  @may_sleep: the zap may reschedule (the
- * caller holds no spinlock and may block).
+ * caller holds no spinlock and may block).  No fault may map the range
+ * again with the page it had: the caller holds an invalidation covering
+ * it (hv_mmu_invalidate_begin), or has made sure that no fault can look
+ * the range up any more (a memslot gone, after its SRCU grace period).
  */
 bool hv_mmu_zap_range(struct hv_mmu *mmu, u64 start, u64 end, bool may_sleep);
 
-/* The host is changing its mappings: no fault may map until _end. */
-void hv_mmu_invalidate_begin(struct hv_mmu *mmu);
+/* The host is changing its mappings of [start, end) (host addresses). */
+void hv_mmu_invalidate_begin(struct hv_mmu *mmu, unsigned long start,
+			     unsigned long end);
 void hv_mmu_invalidate_end(struct hv_mmu *mmu);
 
 #endif /* HV_MMU_MMU_H */

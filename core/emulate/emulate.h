@@ -21,6 +21,17 @@
  * MMIO access already done is answered from emu's log instead of exiting
  * again (a write is never repeated).  cpu is only modified when the
  * instruction completes (HV_EMU_DONE), so re-execution is exact.
+ *
+ * An MMIO write needs no answer, and it is the last access of every
+ * instruction supported (a store, the write of a read-modify-write, a
+ * string element's): so the pass that meets it goes on to the end without
+ * touching memory again, keeps the registers it ends with in emu, and
+ * stops with HV_EMU_MMIO for the write.  The call after its completion
+ * then finishes the instruction from emu without fetching, decoding or
+ * translating it again, provided the registers are still those the pass
+ * began with (userspace may have set others meanwhile: then the
+ * instruction is executed again, as above).  A pass that would touch
+ * memory after such a write stops there instead, and is executed again.
  */
 #ifndef HV_CORE_EMULATE_H
 #define HV_CORE_EMULATE_H
@@ -122,6 +133,14 @@ struct hv_emu {
 	struct hv_emu_mmio_req log[HV_EMU_MAX_LOG];
 	u8 nr_log;		/* accesses completed */
 	bool pending;		/* log[nr_log] is the access in emu->req */
+
+	/*
+	 * A pass that ended after leaving its last access, a write, pending:
+	 * the registers it began with and those it ended with.
+	 */
+	bool done;
+	u64 done_rip, done_rflags, start_rflags;
+	u64 done_gpr[HV_NR_GPRS], start_gpr[HV_NR_GPRS];
 
 	struct hv_emu_mmio_req req;	/* HV_EMU_MMIO */
 	struct hv_emu_exception exc;	/* HV_EMU_EXCEPTION */

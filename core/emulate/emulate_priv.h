@@ -109,6 +109,7 @@ struct emu_ctxt {
 	const struct hv_emu_env *env;
 	u8 mode;		/* code size in bytes: 2, 4 or 8 (64-bit mode) */
 	u8 nr_access;		/* MMIO accesses met in this pass */
+	bool write_left;	/* an MMIO write is left to the caller */
 	/* working copy of what an instruction may change */
 	u64 gpr[HV_NR_GPRS];
 	u64 rflags;

@@ -192,6 +192,11 @@ static int mmio_access(struct emu_ctxt *c, u64 gpa, unsigned int len,
 		memcpy(e->data, buf, len);
 	emu->req = *e;
 	emu->pending = true;
+	/* A write needs no answer: the pass may go on (emulate.h). */
+	if (is_write) {
+		c->write_left = true;
+		return 0;
+	}
 	return HV_EMU_MMIO;
 }
 
@@ -210,6 +215,9 @@ static int mem_read(struct emu_ctxt *c, const struct emu_mem *m, u64 *val)
 	int rc;
 
 	for (i = 0, off = 0; i < 2 && m->len[i]; off += m->len[i++]) {
+		/* Nothing after a write left to the caller (emulate.h). */
+		if (c->write_left)
+			return HV_EMU_MMIO;
 		rc = env->read_phys(env->ctx, m->gpa[i], buf + off, m->len[i]);
 		if (rc == -ENOENT)
 			rc = mmio_access(c, m->gpa[i], m->len[i], false,
@@ -232,6 +240,8 @@ static int mem_write(struct emu_ctxt *c, const struct emu_mem *m, u64 val)
 
 	bytes_from_u64(buf, val, m->size);
 	for (i = 0, off = 0; i < 2 && m->len[i]; off += m->len[i++]) {
+		if (c->write_left)
+			return HV_EMU_MMIO;
 		rc = env->write_phys(env->ctx, m->gpa[i], buf + off, m->len[i]);
 		if (rc == -ENOENT)
 			rc = mmio_access(c, m->gpa[i], m->len[i], true,
@@ -411,8 +421,21 @@ enum hv_emu_status hv_emu_mmio(struct hv_emu *emu, struct hv_emu_cpu *cpu,
 	if (!(emu->nr_log || emu->pending) || emu->insn_rip != cpu->rip) {
 		emu->nr_log = 0;
 		emu->pending = false;
+		emu->done = false;
 		emu->insn_len = 0;
 		emu->insn_rip = cpu->rip;
+	}
+	/* Its last access, a write, is done: finish it (emulate.h). */
+	if (emu->done && !emu->pending) {
+		emu->done = false;
+		if (cpu->rflags == emu->start_rflags &&
+		    !memcmp(cpu->gpr, emu->start_gpr, sizeof(cpu->gpr))) {
+			emu->nr_log = 0;
+			memcpy(cpu->gpr, emu->done_gpr, sizeof(cpu->gpr));
+			cpu->rflags = emu->done_rflags;
+			cpu->rip = emu->done_rip;
+			return HV_EMU_DONE;
+		}
 	}
 
 	memset(&c, 0, sizeof(c));
@@ -435,6 +458,21 @@ enum hv_emu_status hv_emu_mmio(struct hv_emu *emu, struct hv_emu_cpu *cpu,
 	}
 	if (rc == HV_EMU_MMIO)
 		return HV_EMU_MMIO;
+	/*
+	 * The pass reached the end with its write still to do (nothing
+	 * else can fail after an access): keep what it ends with.
+	 */
+	if (c.write_left) {
+		if (rc != HV_EMU_DONE)
+			return HV_EMU_MMIO;
+		emu->done = true;
+		emu->done_rip = c.rip;
+		emu->done_rflags = c.rflags;
+		memcpy(emu->done_gpr, c.gpr, sizeof(c.gpr));
+		emu->start_rflags = cpu->rflags;
+		memcpy(emu->start_gpr, cpu->gpr, sizeof(cpu->gpr));
+		return HV_EMU_MMIO;
+	}
 
 	/* The instruction is over, one way or another. */
 	emu->nr_log = 0;

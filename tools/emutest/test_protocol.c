@@ -95,6 +95,62 @@ static void steps(void)
 	CHECK_EQ(step(), HV_EMU_MMIO);
 	CHECK_EQ(emu.req.len, 1);
 
+	begin("protocol: a store finishes from its one pass, not fetched again");
+	setup_long();
+	cpu.gpr[HV_RBX] = M;
+	cpu.gpr[HV_RCX] = 0x55;
+	CODE_BYTES("\x89\x0b");		/* mov [rbx],ecx */
+	before = cpu;
+	CHECK_EQ(step(), HV_EMU_MMIO);
+	CHECK(!memcmp(&cpu, &before, sizeof(cpu)));
+	CHECK_EQ(emu.req.is_write, 1);
+	CHECK_EQ(emu.req.data[0], 0x55);
+	CHECK(emu.done);
+	CODE_BYTES("\x88\x0b");		/* another vCPU rewrites the code */
+	complete(0);
+	CHECK_EQ(step(), HV_EMU_DONE);
+	CHECK_EQ(cpu.rip, CODE + 2);
+	CHECK(!memcmp(cpu.gpr, before.gpr, sizeof(cpu.gpr)));
+	CHECK(!emu.done);
+	CHECK_EQ(emu.nr_log, 0);
+
+	begin("protocol: registers set before the completion: executed again");
+	setup_long();
+	cpu.gpr[HV_RBX] = M;
+	CODE_BYTES("\x89\x0b");
+	CHECK_EQ(step(), HV_EMU_MMIO);
+	cpu.gpr[HV_RAX] = 0x77;			/* userspace's HV_SET_REGS */
+	complete(0);
+	CHECK_EQ(step(), HV_EMU_DONE);		/* the log answers the write */
+	CHECK_EQ(cpu.gpr[HV_RAX], 0x77);
+	CHECK_EQ(cpu.rip, CODE + 2);
+	cpu.rip = CODE;
+	CHECK_EQ(step(), HV_EMU_MMIO);
+	cpu.gpr[HV_RBX] = M + 8;		/* the second pass sees it */
+	complete(0);
+	CHECK_EQ(step(), HV_EMU_ERROR);
+	CHECK_EQ(emu.err, -EIO);
+
+	begin("protocol: STOS to MMIO: one pass per element");
+	setup_long();
+	cpu.gpr[HV_RDI] = M;
+	cpu.gpr[HV_RCX] = 2;
+	cpu.gpr[HV_RAX] = 0xab;
+	CODE_BYTES("\xf3\xaa");		/* rep stosb */
+	CHECK_EQ(step(), HV_EMU_MMIO);
+	CHECK_EQ(emu.req.gpa, M);
+	complete(0);
+	CHECK_EQ(step(), HV_EMU_DONE);
+	CHECK_EQ(cpu.rip, CODE);
+	CHECK_EQ(cpu.gpr[HV_RCX], 1);
+	CHECK_EQ(cpu.gpr[HV_RDI], M + 1);
+	CHECK_EQ(step(), HV_EMU_MMIO);
+	CHECK_EQ(emu.req.gpa, M + 1);
+	complete(0);
+	CHECK_EQ(step(), HV_EMU_DONE);
+	CHECK_EQ(cpu.rip, CODE + 2);
+	CHECK_EQ(cpu.gpr[HV_RCX], 0);
+
 	begin("protocol: a log that no longer matches is HV_EMU_ERROR -EIO");
 	setup_long();
 	map_4k(0x40000000, MMIO_BASE, P_ALL);
