@@ -13,6 +13,15 @@
  *    lowest-priority IPI to logical 0x06 reaches exactly one of vCPUs 1
  *    and 2; an NMI IPI to physical 2 reaches vCPU 2 alone.
  *    The APs wait in HLT, which the kernel keeps: an IPI wakes them;
+ *  - the other destination models, between 4 vCPUs: the xAPIC cluster
+ *    model (DFR 0x0fffffff, LDR cluster/member set by each guest: single
+ *    members, a multicast that names the sender too, the logical
+ *    broadcast 0xff, lowest priority within a cluster), then, each vCPU
+ *    switched to x2APIC mode by its own WRMSR of IA32_APIC_BASE, x2APIC
+ *    IPIs through the ICR MSR (SDM 10.12.9): a physical destination, the
+ *    broadcast 0xffffffff, logical destinations (cluster 0, the LDR the
+ *    APIC derives from its ID: SDM 10.12.10.2) with one and two members,
+ *    the all-but-self and self shorthands;
  *  - INIT-SIPI-SIPI: an AP left UNINITIALIZED does not run (KVM_RUN
  *    waits for a signal); vCPU 0 sends INIT (assert, deassert) and two
  *    SIPIs with vector 0x20, and the AP starts once, in real mode, at
@@ -22,6 +31,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
@@ -422,6 +432,306 @@ static void test_fixed_ipis(void)
 	vm_free(vm);
 }
 
+/* ---- the other destination models: xAPIC cluster, x2APIC; 4 vCPUs ---- */
+
+#define NR_VCPUS4	4
+#define MSR_APIC_BASE	0x1b
+#define  APIC_BASE_EXTD	(1ULL << 10)	/* x2APIC mode (SDM 10.12.1) */
+#define MSR_X2APIC_ICR	0x830
+#define APIC_DEST_SELF_SH	0x40000	/* shorthand: self */
+#define DFR_CLUSTER	0x0fffffffu	/* SDM 10.6.2.2 */
+
+#define VEC_CL_21	0x60	/* cluster 1, member 1: vCPU 2 */
+#define VEC_CL_0M	0x61	/* cluster 0, members 1 and 2: vCPUs 0, 1 */
+#define VEC_CL_32	0x62	/* cluster 1, member 2: vCPU 3 */
+#define VEC_CL_BC	0x63	/* logical 0xff: all */
+#define VEC_CL_LP	0x64	/* lowest priority, cluster 1: vCPU 2 or 3 */
+#define VEC_SWITCH	0x65	/* wakes the APs to enter x2APIC mode */
+#define VEC_X2_P3	0x66	/* x2APIC physical 3 */
+#define VEC_X2_BC	0x67	/* x2APIC physical broadcast 0xffffffff */
+#define VEC_X2_LM	0x68	/* x2APIC logical 0x0a: vCPUs 1, 3 */
+#define VEC_X2_L2	0x69	/* x2APIC logical 0x04: vCPU 2 */
+#define VEC_X2_AB	0x6a	/* x2APIC shorthand all excluding self */
+#define VEC_X2_SELF	0x6b	/* x2APIC shorthand self */
+#define VEC_STOP4	0x6c	/* wakes the APs at the end */
+
+struct ipi_case4 {
+	const char *what;
+	u8 vector;
+	u32 dest;
+	u32 icr;
+	u8 want[NR_VCPUS4];
+};
+
+static const struct ipi_case4 cluster_cases[] = {
+	{ "xAPIC logical cluster 1 member 1 (0x11)", VEC_CL_21, 0x11, APIC_DEST_LOGICAL, { 0, 0, 1, 0 } },
+	{ "xAPIC logical cluster 0 members 1, 2 (0x03), the sender among them", VEC_CL_0M, 0x03,
+	  APIC_DEST_LOGICAL, { 1, 1, 0, 0 } },
+	{ "xAPIC logical cluster 1 member 2 (0x12)", VEC_CL_32, 0x12, APIC_DEST_LOGICAL, { 0, 0, 0, 1 } },
+	{ "xAPIC logical cluster broadcast 0xff", VEC_CL_BC, 0xff, APIC_DEST_LOGICAL, { 1, 1, 1, 1 } },
+	{ "xAPIC lowest priority, logical cluster 1 members 1, 2 (0x13)", VEC_CL_LP, 0x13,
+	  APIC_DEST_LOGICAL | APIC_DM_LOWEST | ONE_OF, { 0, 0, 1, 1 } },
+};
+
+static const struct ipi_case4 x2apic_cases[] = {
+	{ "x2APIC physical destination 3", VEC_X2_P3, 3, 0, { 0, 0, 0, 1 } },
+	{ "x2APIC physical broadcast 0xffffffff", VEC_X2_BC, 0xffffffff, 0, { 1, 1, 1, 1 } },
+	{ "x2APIC logical cluster 0 members 1, 3 (0x0000000a)", VEC_X2_LM, 0x0a, APIC_DEST_LOGICAL,
+	  { 0, 1, 0, 1 } },
+	{ "x2APIC logical cluster 0 member 2 (0x00000004)", VEC_X2_L2, 0x04, APIC_DEST_LOGICAL,
+	  { 0, 0, 1, 0 } },
+	{ "x2APIC shorthand all excluding self", VEC_X2_AB, 0, APIC_DEST_ALLBUT, { 0, 1, 1, 1 } },
+	{ "x2APIC shorthand self", VEC_X2_SELF, 0, APIC_DEST_SELF_SH, { 1, 0, 0, 0 } },
+};
+#define NR_CL_CASES	(sizeof(cluster_cases) / sizeof(cluster_cases[0]))
+#define NR_X2_CASES	(sizeof(x2apic_cases) / sizeof(x2apic_cases[0]))
+
+volatile u64 ready4[NR_VCPUS4];
+volatile u64 x2_ready[NR_VCPUS4];
+volatile u64 phase4;		/* 0: cluster, 1: x2APIC, 2: stop */
+volatile u64 cases4_done;
+
+extern const char ipi4_stubs[];
+
+/*
+ * Stubs for vectors 0x60..0x6c, 16 bytes each.  The common part finds
+ * its own APIC's mode in IA32_APIC_BASE: in x2APIC mode the ID and EOI
+ * are MSRs (SDM 10.12.1.2), else the xAPIC page; the vCPUs switch modes
+ * one by one, so each handler asks.
+ */
+asm("	.pushsection .text\n"
+"ipi4_common:\n"
+"	pushq %rcx\n"
+"	pushq %rdx\n"
+"	pushq %rax\n"
+"	movl $0x1b, %ecx\n"
+"	rdmsr\n"
+"	testl $0x400, %eax\n"
+"	jnz 1f\n"
+"	movl $0xfee00020, %ecx\n"
+"	movl (%rcx), %ecx\n"
+"	shrl $24, %ecx\n"
+"	andl $7, %ecx\n"
+"	popq %rax\n"
+"	shlq $8, %rcx\n"
+"	addq %rax, %rcx\n"
+"	lock incq hits(,%rcx,8)\n"
+"	movl $0xfee000b0, %ecx\n"
+"	movl $0, (%rcx)\n"
+"	jmp 2f\n"
+"1:	movl $0x802, %ecx\n"
+"	rdmsr\n"
+"	movl %eax, %ecx\n"
+"	andl $7, %ecx\n"
+"	popq %rax\n"
+"	shlq $8, %rcx\n"
+"	addq %rax, %rcx\n"
+"	lock incq hits(,%rcx,8)\n"
+"	movl $0x80b, %ecx\n"
+"	xorl %eax, %eax\n"
+"	xorl %edx, %edx\n"
+"	wrmsr\n"
+"2:	popq %rdx\n"
+"	popq %rcx\n"
+"	popq %rax\n"
+"	iretq\n"
+"	.balign 16\n"
+"ipi4_stubs:\n"
+"	.irp v, 0x60,0x61,0x62,0x63,0x64,0x65,0x66,0x67,0x68,0x69,0x6a,0x6b,0x6c\n"
+"	.balign 16\n"
+"	pushq %rax\n"
+"	movl $\\v, %eax\n"
+"	jmp ipi4_common\n"
+"	.endr\n"
+"	.popsection\n");
+
+#define STUB4(vector)	(ipi4_stubs + 16 * ((vector) - VEC_CL_21))
+
+/* xAPIC cluster model: cluster id / 2, member bit 1 << (id % 2). */
+static void guest_cluster_on(u64 id)
+{
+	xapic_enable(0xff);
+	xapic_write(APIC_DFR, DFR_CLUSTER);
+	xapic_write(APIC_LDR, (u32)(((id / 2) << 4) | (1u << (id % 2))) << 24);
+}
+
+static void guest_x2apic_on(void)
+{
+	guest_write_msr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+}
+
+static void x2apic_send_ipi(u32 dest, u32 icr)
+{
+	guest_write_msr(MSR_X2APIC_ICR, ((u64)dest << 32) | icr);
+}
+
+static void guest_ap4(u64 id)
+{
+	guest_cluster_on(id);
+	ready4[id] = 1;
+	asm volatile("cli" ::: "memory");
+	while (phase4 == 0)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	guest_x2apic_on();
+	x2_ready[id] = 1;
+	while (phase4 == 1)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	asm volatile("sti" ::: "memory");
+}
+
+static bool guest_hits4_reached(const struct ipi_case4 *c)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < NR_VCPUS4; i++) {
+		sum += hits[i][c->vector];
+		if (!(c->icr & ONE_OF) && hits[i][c->vector] < c->want[i])
+			return false;
+	}
+	return !(c->icr & ONE_OF) || sum;
+}
+
+static void guest_wait4(const struct ipi_case4 *c)
+{
+	u64 i;
+
+	for (i = 0; i < SPIN_LIMIT && !guest_hits4_reached(c); i++)
+		asm volatile("pause" ::: "memory");
+	/* time for a delivery to a vCPU not named */
+	for (i = 0; i < SPIN_LIMIT / 1000; i++)
+		asm volatile("pause" ::: "memory");
+}
+
+static void guest_wait_ready(volatile u64 *flags)
+{
+	u64 i;
+	int id;
+
+	for (id = 1; id < NR_VCPUS4; id++)
+		for (i = 0; i < SPIN_LIMIT && !flags[id]; i++)
+			asm volatile("pause" ::: "memory");
+}
+
+static void guest_bsp4(void)
+{
+	u64 n;
+
+	guest_cluster_on(0);
+	asm volatile("sti" ::: "memory");
+	guest_wait_ready(ready4);
+	for (n = 0; n < NR_CL_CASES; n++) {
+		const struct ipi_case4 *c = &cluster_cases[n];
+
+		xapic_send_ipi(c->dest, (c->icr & ~ONE_OF) | APIC_INT_ASSERT |
+				   APIC_DM_FIXED | c->vector);
+		guest_wait4(c);
+		cases4_done = n + 1;
+	}
+	phase4 = 1;
+	xapic_send_ipi(0, APIC_DEST_ALLBUT | APIC_INT_ASSERT | APIC_DM_FIXED | VEC_SWITCH);
+	guest_x2apic_on();
+	guest_wait_ready(x2_ready);
+	for (n = 0; n < NR_X2_CASES; n++) {
+		const struct ipi_case4 *c = &x2apic_cases[n];
+
+		x2apic_send_ipi(c->dest, c->icr | APIC_INT_ASSERT | APIC_DM_FIXED |
+				c->vector);
+		guest_wait4(c);
+		cases4_done = NR_CL_CASES + n + 1;
+	}
+	phase4 = 2;
+	x2apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_INT_ASSERT | APIC_DM_FIXED | VEC_STOP4);
+}
+
+static void check_cases4(struct vm *vm, const struct ipi_case4 *cases4, size_t nr,
+			 size_t first)
+{
+	volatile u64 (*h)[256] = *guest_var(vm, hits);
+	size_t n;
+	int i;
+
+	for (n = 0; n < nr; n++) {
+		const struct ipi_case4 *c = &cases4[n];
+		bool exact = true;
+		u64 sum = 0;
+
+		for (i = 0; i < MAX_APIC_ID; i++) {
+			sum += h[i][c->vector];
+			if (c->icr & ONE_OF)
+				exact &= i < NR_VCPUS4 && c->want[i] ? h[i][c->vector] <= 1 :
+					 !h[i][c->vector];
+			else
+				exact &= h[i][c->vector] == (i < NR_VCPUS4 ? c->want[i] : 0);
+		}
+		if (c->icr & ONE_OF)
+			exact &= sum == 1;
+		ktap_result(exact && *guest_var(vm, cases4_done) > first + n,
+			    "IPI, %s, vector %#x: %s (vCPUs 0/1/2/3 got it %llu/%llu/%llu/%llu times)",
+			    c->what, c->vector,
+			    (c->icr & ONE_OF) ? "exactly one of the vCPUs named, once" :
+			    "exactly the vCPUs named, once",
+			    (unsigned long long)h[0][c->vector],
+			    (unsigned long long)h[1][c->vector],
+			    (unsigned long long)h[2][c->vector],
+			    (unsigned long long)h[3][c->vector]);
+	}
+}
+
+static void test_destination_models(void)
+{
+	struct vcpu_thread t[NR_VCPUS4];
+	struct hv_mp_state mp = { .mp_state = HV_MP_STATE_RUNNABLE };
+	struct hv_cpuid2 *cpuid;
+	volatile u64 (*h)[256];
+	bool ok, all_done = true;
+	int i, v;
+
+	struct vm *vm = vm_new(GUEST_LONG64);
+
+	TEST_REQUIRE(!ioctl(vm->fd, HV_CREATE_IRQCHIP, 0), "CREATE_IRQCHIP: %s",
+		     strerror(errno));
+	cpuid = dev_supported_cpuid(vm->devfd);
+	TEST_REQUIRE(cpuid, "GET_SUPPORTED_CPUID");
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < NR_VCPUS4; i++) {
+		t[i].vcpu = vcpu_new(vm, i);
+		/* x2APIC mode needs x2APIC in the guest's CPUID (SDM 10.12.1). */
+		TEST_REQUIRE(!ioctl(t[i].vcpu->fd, HV_SET_CPUID2, cpuid), "SET_CPUID2");
+		for (v = VEC_CL_21; v <= VEC_STOP4; v++)
+			vcpu_set_idt_gate(t[i].vcpu, v, STUB4(v));
+		vcpu_set_idt_gate(t[i].vcpu, 0xff, STUB_SPURIOUS);
+		if (i) {
+			TEST_REQUIRE(!ioctl(t[i].vcpu->fd, HV_SET_MP_STATE, &mp),
+				     "SET_MP_STATE");
+			vcpu_enter(t[i].vcpu, guest_ap4, 1, (u64)i);
+		}
+	}
+	free(cpuid);
+	vcpu_enter(t[0].vcpu, guest_bsp4, 0);
+
+	threads_start(t, NR_VCPUS4);
+	ok = threads_join(t, NR_VCPUS4);
+	for (i = 0; i < NR_VCPUS4; i++) {
+		if (!t[i].done) {
+			ktap_info("vCPU %d: %s", i, t[i].why);
+			all_done = false;
+		}
+	}
+	h = *guest_var(vm, hits);
+	ktap_info("vCPU 0 sent %llu of %zu IPIs",
+		  (unsigned long long)*guest_var(vm, cases4_done),
+		  NR_CL_CASES + NR_X2_CASES);
+	check_cases4(vm, cluster_cases, NR_CL_CASES, 0);
+	check_cases4(vm, x2apic_cases, NR_X2_CASES, NR_CL_CASES);
+	ktap_result(ok && all_done && h[0][VEC_SWITCH] == 0 &&
+		    h[1][VEC_STOP4] == 1 && h[2][VEC_STOP4] == 1 && h[3][VEC_STOP4] == 1,
+		    "4 vCPUs switched from the xAPIC cluster model to x2APIC mode and ran to their end (stop IPI: %llu/%llu/%llu)",
+		    (unsigned long long)h[1][VEC_STOP4], (unsigned long long)h[2][VEC_STOP4],
+		    (unsigned long long)h[3][VEC_STOP4]);
+	vm_free(vm);
+}
+
 /* ---- INIT, SIPI, SIPI ---- */
 
 #define SIPI_VECTOR	0x20	/* the AP starts at 0x20000 */
@@ -560,6 +870,7 @@ int main(int argc, char **argv)
 		ktap_skip_all("no in-kernel irqchip (CHECK_EXTENSION(KVM_CAP_IRQCHIP) is 0)");
 	close(devfd);
 	test_fixed_ipis();
+	test_destination_models();
 	test_init_sipi();
 	ktap_end();
 }
