@@ -43,6 +43,7 @@
 #include "lib/apic.h"
 
 #define NR_VCPUS	3
+#define NR_VCPUS4	4	/* the destination models' test */
 #define MAX_APIC_ID	8	/* rows of hits[]: the handler masks the ID to 3 bits */
 #define SPIN_LIMIT	20000000ULL
 #define THREAD_TIMEOUT	60	/* seconds for all vCPU threads to finish */
@@ -64,9 +65,9 @@
 struct ipi_case {
 	const char *what;
 	u8 vector;
-	u8 dest;
+	u32 dest;		/* xAPIC: 8 bits; x2APIC: 32 */
 	u32 icr;		/* shorthand, destination and delivery mode */
-	u8 want[NR_VCPUS];	/* deliveries expected per vCPU */
+	u8 want[NR_VCPUS4];	/* deliveries expected per vCPU */
 };
 
 /* Not sent (ICR bit 31 is reserved): want[] names candidates, one gets it. */
@@ -160,12 +161,12 @@ static void guest_ap(u64 id)
 	asm volatile("sti" ::: "memory");
 }
 
-static bool guest_hits_reached(const struct ipi_case *c)
+static bool guest_hits_reached(const struct ipi_case *c, int nr_vcpus)
 {
 	u64 sum = 0;
 	int i;
 
-	for (i = 0; i < NR_VCPUS; i++) {
+	for (i = 0; i < nr_vcpus; i++) {
 		sum += hits[i][c->vector];
 		if (!(c->icr & ONE_OF) && hits[i][c->vector] < c->want[i])
 			return false;
@@ -173,26 +174,41 @@ static bool guest_hits_reached(const struct ipi_case *c)
 	return !(c->icr & ONE_OF) || sum;
 }
 
+/* Until the case's IPI arrived where it should, then a while for strays. */
+static void guest_wait_case(const struct ipi_case *c, int nr_vcpus)
+{
+	u64 i;
+
+	for (i = 0; i < SPIN_LIMIT && !guest_hits_reached(c, nr_vcpus); i++)
+		asm volatile("pause" ::: "memory");
+	/* time for a delivery to a vCPU not named */
+	for (i = 0; i < SPIN_LIMIT / 1000; i++)
+		asm volatile("pause" ::: "memory");
+}
+
+static void guest_wait_ready(volatile u64 *flags, int nr_vcpus)
+{
+	u64 i;
+	int id;
+
+	for (id = 1; id < nr_vcpus; id++)
+		for (i = 0; i < SPIN_LIMIT && !flags[id]; i++)
+			asm volatile("pause" ::: "memory");
+}
+
 static void guest_bsp(void)
 {
-	u64 i, n;
-	int id;
+	u64 n;
 
 	guest_apic_on(0);
 	asm volatile("sti" ::: "memory");
-	for (id = 1; id < NR_VCPUS; id++)
-		for (i = 0; i < SPIN_LIMIT && !ready[id]; i++)
-			asm volatile("pause" ::: "memory");
+	guest_wait_ready(ready, NR_VCPUS);
 	for (n = 0; n < NR_CASES; n++) {
 		const struct ipi_case *c = &cases[n];
 
 		xapic_send_ipi(c->dest, (c->icr & ~ONE_OF) | APIC_INT_ASSERT |
 				   APIC_DM_FIXED | c->vector);
-		for (i = 0; i < SPIN_LIMIT && !guest_hits_reached(c); i++)
-			asm volatile("pause" ::: "memory");
-		/* time for a delivery to a vCPU not named */
-		for (i = 0; i < SPIN_LIMIT / 1000; i++)
-			asm volatile("pause" ::: "memory");
+		guest_wait_case(c, NR_VCPUS);
 		cases_done = n + 1;
 	}
 	stop = 1;
@@ -354,6 +370,48 @@ static bool threads_join(struct vcpu_thread *t, int n)
 	return all;
 }
 
+/* ---- the host's check of a table of cases ---- */
+
+/*
+ * Each case's vector arrived exactly where it should: once at each vCPU
+ * named, nowhere else (ONE_OF: once at exactly one of those named).
+ * @done: how many of them vCPU 0 sent; @first: the index of cases[0]
+ * among them.
+ */
+static void check_cases(struct vm *vm, const struct ipi_case *cases_, size_t nr,
+			u64 done, size_t first, int nr_vcpus)
+{
+	volatile u64 (*h)[256] = *guest_var(vm, hits);
+	char got[64];
+	size_t n, len;
+	int i;
+
+	for (n = 0; n < nr; n++) {
+		const struct ipi_case *c = &cases_[n];
+		bool exact = true;
+		u64 sum = 0;
+
+		for (i = 0; i < MAX_APIC_ID; i++) {
+			sum += h[i][c->vector];
+			if (c->icr & ONE_OF)
+				exact &= i < nr_vcpus && c->want[i] ? h[i][c->vector] <= 1 :
+					 !h[i][c->vector];
+			else
+				exact &= h[i][c->vector] == (i < nr_vcpus ? c->want[i] : 0);
+		}
+		if (c->icr & ONE_OF)
+			exact &= sum == 1;
+		for (i = 0, len = 0; i < nr_vcpus; i++)
+			len += snprintf(got + len, sizeof(got) - len, "%s%llu", i ? "/" : "",
+					(unsigned long long)h[i][c->vector]);
+		ktap_result(exact && done > first + n,
+			    "IPI, %s, vector %#x: %s (vCPUs 0-%d got it %s times)",
+			    c->what, c->vector,
+			    (c->icr & ONE_OF) ? "exactly one of the vCPUs named, once" :
+			    "exactly the vCPUs named, once", nr_vcpus - 1, got);
+	}
+}
+
 /* ---- fixed IPIs ---- */
 
 static void test_fixed_ipis(void)
@@ -363,7 +421,6 @@ static void test_fixed_ipis(void)
 	volatile u64 (*h)[256];
 	bool ok, set_ok = true, all_done = true;
 	u32 before[NR_VCPUS];
-	size_t n;
 	int i, v;
 
 	struct vm *vm = vm_new(GUEST_LONG64);
@@ -401,30 +458,7 @@ static void test_fixed_ipis(void)
 	h = *guest_var(vm, hits);
 	ktap_info("vCPU 0 sent %llu of %zu IPIs",
 		  (unsigned long long)*guest_var(vm, cases_done), NR_CASES);
-	for (n = 0; n < NR_CASES; n++) {
-		const struct ipi_case *c = &cases[n];
-		bool exact = true;
-		u64 sum = 0;
-
-		for (i = 0; i < MAX_APIC_ID; i++) {
-			sum += h[i][c->vector];
-			if (c->icr & ONE_OF)
-				exact &= i < NR_VCPUS && c->want[i] ? h[i][c->vector] <= 1 :
-					 !h[i][c->vector];
-			else
-				exact &= h[i][c->vector] == (i < NR_VCPUS ? c->want[i] : 0);
-		}
-		if (c->icr & ONE_OF)
-			exact &= sum == 1;
-		ktap_result(exact && *guest_var(vm, cases_done) > n,
-			    "IPI, %s, vector %#x: %s (vCPUs 0/1/2 got it %llu/%llu/%llu times)",
-			    c->what, c->vector,
-			    (c->icr & ONE_OF) ? "exactly one of the vCPUs named, once" :
-			    "exactly the vCPUs named, once",
-			    (unsigned long long)h[0][c->vector],
-			    (unsigned long long)h[1][c->vector],
-			    (unsigned long long)h[2][c->vector]);
-	}
+	check_cases(vm, cases, NR_CASES, *guest_var(vm, cases_done), 0, NR_VCPUS);
 	ktap_result(ok && all_done && h[1][VEC_STOP] == 1 && h[2][VEC_STOP] == 1 && !h[0][VEC_STOP],
 		    "the APs halted in the kernel, woken by IPIs, ran to their end (stop IPI: %llu/%llu/%llu)",
 		    (unsigned long long)h[0][VEC_STOP], (unsigned long long)h[1][VEC_STOP],
@@ -434,7 +468,6 @@ static void test_fixed_ipis(void)
 
 /* ---- the other destination models: xAPIC cluster, x2APIC; 4 vCPUs ---- */
 
-#define NR_VCPUS4	4
 #define MSR_APIC_BASE	0x1b
 #define  APIC_BASE_EXTD	(1ULL << 10)	/* x2APIC mode (SDM 10.12.1) */
 #define MSR_X2APIC_ICR	0x830
@@ -455,15 +488,7 @@ static void test_fixed_ipis(void)
 #define VEC_X2_SELF	0x6b	/* x2APIC shorthand self */
 #define VEC_STOP4	0x6c	/* wakes the APs at the end */
 
-struct ipi_case4 {
-	const char *what;
-	u8 vector;
-	u32 dest;
-	u32 icr;
-	u8 want[NR_VCPUS4];
-};
-
-static const struct ipi_case4 cluster_cases[] = {
+static const struct ipi_case cluster_cases[] = {
 	{ "xAPIC logical cluster 1 member 1 (0x11)", VEC_CL_21, 0x11, APIC_DEST_LOGICAL, { 0, 0, 1, 0 } },
 	{ "xAPIC logical cluster 0 members 1, 2 (0x03), the sender among them", VEC_CL_0M, 0x03,
 	  APIC_DEST_LOGICAL, { 1, 1, 0, 0 } },
@@ -473,7 +498,7 @@ static const struct ipi_case4 cluster_cases[] = {
 	  APIC_DEST_LOGICAL | APIC_DM_LOWEST | ONE_OF, { 0, 0, 1, 1 } },
 };
 
-static const struct ipi_case4 x2apic_cases[] = {
+static const struct ipi_case x2apic_cases[] = {
 	{ "x2APIC physical destination 3", VEC_X2_P3, 3, 0, { 0, 0, 0, 1 } },
 	{ "x2APIC physical broadcast 0xffffffff", VEC_X2_BC, 0xffffffff, 0, { 1, 1, 1, 1 } },
 	{ "x2APIC logical cluster 0 members 1, 3 (0x0000000a)", VEC_X2_LM, 0x0a, APIC_DEST_LOGICAL,
@@ -579,103 +604,35 @@ static void guest_ap4(u64 id)
 	asm volatile("sti" ::: "memory");
 }
 
-static bool guest_hits4_reached(const struct ipi_case4 *c)
-{
-	u64 sum = 0;
-	int i;
-
-	for (i = 0; i < NR_VCPUS4; i++) {
-		sum += hits[i][c->vector];
-		if (!(c->icr & ONE_OF) && hits[i][c->vector] < c->want[i])
-			return false;
-	}
-	return !(c->icr & ONE_OF) || sum;
-}
-
-static void guest_wait4(const struct ipi_case4 *c)
-{
-	u64 i;
-
-	for (i = 0; i < SPIN_LIMIT && !guest_hits4_reached(c); i++)
-		asm volatile("pause" ::: "memory");
-	/* time for a delivery to a vCPU not named */
-	for (i = 0; i < SPIN_LIMIT / 1000; i++)
-		asm volatile("pause" ::: "memory");
-}
-
-static void guest_wait_ready(volatile u64 *flags)
-{
-	u64 i;
-	int id;
-
-	for (id = 1; id < NR_VCPUS4; id++)
-		for (i = 0; i < SPIN_LIMIT && !flags[id]; i++)
-			asm volatile("pause" ::: "memory");
-}
-
 static void guest_bsp4(void)
 {
 	u64 n;
 
 	guest_cluster_on(0);
 	asm volatile("sti" ::: "memory");
-	guest_wait_ready(ready4);
+	guest_wait_ready(ready4, NR_VCPUS4);
 	for (n = 0; n < NR_CL_CASES; n++) {
-		const struct ipi_case4 *c = &cluster_cases[n];
+		const struct ipi_case *c = &cluster_cases[n];
 
 		xapic_send_ipi(c->dest, (c->icr & ~ONE_OF) | APIC_INT_ASSERT |
 				   APIC_DM_FIXED | c->vector);
-		guest_wait4(c);
+		guest_wait_case(c, NR_VCPUS4);
 		cases4_done = n + 1;
 	}
 	phase4 = 1;
 	xapic_send_ipi(0, APIC_DEST_ALLBUT | APIC_INT_ASSERT | APIC_DM_FIXED | VEC_SWITCH);
 	guest_x2apic_on();
-	guest_wait_ready(x2_ready);
+	guest_wait_ready(x2_ready, NR_VCPUS4);
 	for (n = 0; n < NR_X2_CASES; n++) {
-		const struct ipi_case4 *c = &x2apic_cases[n];
+		const struct ipi_case *c = &x2apic_cases[n];
 
 		x2apic_send_ipi(c->dest, c->icr | APIC_INT_ASSERT | APIC_DM_FIXED |
 				c->vector);
-		guest_wait4(c);
+		guest_wait_case(c, NR_VCPUS4);
 		cases4_done = NR_CL_CASES + n + 1;
 	}
 	phase4 = 2;
 	x2apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_INT_ASSERT | APIC_DM_FIXED | VEC_STOP4);
-}
-
-static void check_cases4(struct vm *vm, const struct ipi_case4 *cases4, size_t nr,
-			 size_t first)
-{
-	volatile u64 (*h)[256] = *guest_var(vm, hits);
-	size_t n;
-	int i;
-
-	for (n = 0; n < nr; n++) {
-		const struct ipi_case4 *c = &cases4[n];
-		bool exact = true;
-		u64 sum = 0;
-
-		for (i = 0; i < MAX_APIC_ID; i++) {
-			sum += h[i][c->vector];
-			if (c->icr & ONE_OF)
-				exact &= i < NR_VCPUS4 && c->want[i] ? h[i][c->vector] <= 1 :
-					 !h[i][c->vector];
-			else
-				exact &= h[i][c->vector] == (i < NR_VCPUS4 ? c->want[i] : 0);
-		}
-		if (c->icr & ONE_OF)
-			exact &= sum == 1;
-		ktap_result(exact && *guest_var(vm, cases4_done) > first + n,
-			    "IPI, %s, vector %#x: %s (vCPUs 0/1/2/3 got it %llu/%llu/%llu/%llu times)",
-			    c->what, c->vector,
-			    (c->icr & ONE_OF) ? "exactly one of the vCPUs named, once" :
-			    "exactly the vCPUs named, once",
-			    (unsigned long long)h[0][c->vector],
-			    (unsigned long long)h[1][c->vector],
-			    (unsigned long long)h[2][c->vector],
-			    (unsigned long long)h[3][c->vector]);
-	}
 }
 
 static void test_destination_models(void)
@@ -722,8 +679,10 @@ static void test_destination_models(void)
 	ktap_info("vCPU 0 sent %llu of %zu IPIs",
 		  (unsigned long long)*guest_var(vm, cases4_done),
 		  NR_CL_CASES + NR_X2_CASES);
-	check_cases4(vm, cluster_cases, NR_CL_CASES, 0);
-	check_cases4(vm, x2apic_cases, NR_X2_CASES, NR_CL_CASES);
+	check_cases(vm, cluster_cases, NR_CL_CASES, *guest_var(vm, cases4_done), 0,
+		    NR_VCPUS4);
+	check_cases(vm, x2apic_cases, NR_X2_CASES, *guest_var(vm, cases4_done),
+		    NR_CL_CASES, NR_VCPUS4);
 	ktap_result(ok && all_done && h[0][VEC_SWITCH] == 0 &&
 		    h[1][VEC_STOP4] == 1 && h[2][VEC_STOP4] == 1 && h[3][VEC_STOP4] == 1,
 		    "4 vCPUs switched from the xAPIC cluster model to x2APIC mode and ran to their end (stop IPI: %llu/%llu/%llu)",

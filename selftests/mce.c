@@ -75,31 +75,17 @@ asm("	.pushsection .text\n"
 "	iretq\n"
 "	.popsection\n");
 
-static inline __attribute__((always_inline)) u64 guest_rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return lo | ((u64)hi << 32);
-}
-
-static inline __attribute__((always_inline)) void guest_wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32))
-		     : "memory");
-}
-
 static void guest_main(void)
 {
 	write_cr4(read_cr4() | X86_CR4_MCE);
-	guest_wrmsr(MSR_MC_CTL(4), 0);		/* bank 4 reports nothing */
+	guest_write_msr(MSR_MC_CTL(4), 0);		/* bank 4 reports nothing */
 	GUEST_SYNC(1);
 	/* The uncorrected error came in as #MC. */
-	GUEST_SYNC(2, mc_count, mc_mcg_status, guest_rdmsr(MSR_MC_STATUS(1)),
-		   guest_rdmsr(MSR_MC_ADDR(1)));
+	GUEST_SYNC(2, mc_count, mc_mcg_status, rdmsr(MSR_MC_STATUS(1)),
+		   rdmsr(MSR_MC_ADDR(1)));
 	/* Corrected, UCNA, a bank turned off: no #MC. */
 	GUEST_SYNC(3, mc_count);
-	guest_wrmsr(MSR_MCG_STATUS, MCG_STATUS_MCIP);
+	guest_write_msr(MSR_MCG_STATUS, MCG_STATUS_MCIP);
 	GUEST_SYNC(4);
 	GUEST_SYNC(5);		/* not reached: the next one shuts down */
 }
